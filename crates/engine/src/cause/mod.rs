@@ -1,0 +1,154 @@
+//! The cause model: *why* ghost calls reach the phones, with the evidence
+//! and the remedies in the order to try them. `analyze` fills it from a
+//! capture; `diagnose` fills the same model from active tests, so both give
+//! the same verdict on the same evidence.
+
+use serde::Serialize;
+
+pub(crate) mod alg;
+pub(crate) mod exposure;
+pub(crate) mod loops;
+
+/// The causes of ghost calls that the provider texts name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CauseKind {
+    /// A port forward (or DMZ/UPnP opening) lets SIP from the internet reach a phone.
+    PortForward,
+    /// The router's SIP ALG (or hardware NAT) rewrites SIP in transit.
+    SipAlg,
+    /// A computer inside the LAN scans its neighbours.
+    InfectedHost,
+    /// Packets circulate in the network (routing or bridge loop, hub).
+    Loop,
+    /// The phone rings for SIP from anyone, not only its provider.
+    OpenPhone,
+}
+
+impl CauseKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CauseKind::PortForward => "port-forward",
+            CauseKind::SipAlg => "sip-alg",
+            CauseKind::InfectedHost => "infected-host",
+            CauseKind::Loop => "loop",
+            CauseKind::OpenPhone => "open-phone",
+        }
+    }
+}
+
+/// Things to do, as stable ids. The report words them per language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Remedy {
+    /// Find the device by IP/MAC and take it off the network.
+    IsolateInfectedHost,
+    /// Clean or reinstall it; then change the WiFi password.
+    CleanInfectedHostChangeWifi,
+    /// To find it by hand: WiFi off, then computers off one by one.
+    SwitchOffTest,
+    /// Remove the port forward / DMZ / UPnP opening toward the phone.
+    RemovePortForward,
+    /// Switch off SIP ALG on the router/firewall.
+    DisableSipAlg,
+    /// Switch off hardware NAT / SIP passthrough acceleration.
+    DisableHardwareNat,
+    /// Phone setting: accept SIP from the provider's servers only / no direct IP calls.
+    PhoneTrustedServersOnly,
+    /// Firewall: allow SIP only from the provider's servers.
+    FirewallProviderOnly,
+    /// Move the phone's SIP port away from 5060.
+    ChangeSipPort,
+    /// Find and break the loop: hubs, patch cables, STP.
+    FixLoop,
+    /// Restart network equipment and phones.
+    RestartEquipment,
+    /// Replace an old modem/router without proper VoIP support.
+    ReplaceRouter,
+    /// Connect the phone alone to the firewall to test.
+    IsolatePhoneTest,
+}
+
+/// One fact behind a cause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CauseEvidence {
+    pub code: &'static str,
+    #[serde(serialize_with = "crate::analysis::ser_args")]
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl CauseEvidence {
+    #[must_use]
+    pub fn new(code: &'static str) -> Self {
+        CauseEvidence {
+            code,
+            args: Vec::new(),
+        }
+    }
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+}
+
+/// A cause the evidence supports.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cause {
+    pub cause: CauseKind,
+    /// 0–100.
+    pub confidence: u8,
+    pub evidence: Vec<CauseEvidence>,
+    /// In the order to try them.
+    pub remedies: Vec<Remedy>,
+}
+
+impl Cause {
+    /// The remedies for a cause, in order.
+    #[must_use]
+    pub fn remedies_for(kind: CauseKind) -> Vec<Remedy> {
+        use Remedy::*;
+        match kind {
+            CauseKind::InfectedHost => vec![
+                IsolateInfectedHost,
+                CleanInfectedHostChangeWifi,
+                SwitchOffTest,
+            ],
+            CauseKind::PortForward => {
+                vec![
+                    RemovePortForward,
+                    FirewallProviderOnly,
+                    PhoneTrustedServersOnly,
+                    ChangeSipPort,
+                ]
+            }
+            CauseKind::SipAlg => vec![
+                DisableSipAlg,
+                DisableHardwareNat,
+                RestartEquipment,
+                ReplaceRouter,
+            ],
+            CauseKind::Loop => vec![FixLoop, RestartEquipment, IsolatePhoneTest],
+            CauseKind::OpenPhone => {
+                vec![PhoneTrustedServersOnly, ChangeSipPort, FirewallProviderOnly]
+            }
+        }
+    }
+
+    /// Which cause to fix first: the one whose fix stops the most and is
+    /// cheapest to try (a scanning PC inside is urgent; a loop breaks the
+    /// whole network; forwards and ALGs are router settings).
+    #[must_use]
+    pub fn priority(kind: CauseKind) -> u8 {
+        match kind {
+            CauseKind::InfectedHost => 0,
+            CauseKind::Loop => 1,
+            CauseKind::PortForward => 2,
+            CauseKind::SipAlg => 3,
+            CauseKind::OpenPhone => 4,
+        }
+    }
+}

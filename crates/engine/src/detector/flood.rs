@@ -1,0 +1,95 @@
+//! Request floods.
+//!
+//! **Attack**: SIPPTS `sipflood`, SIPp or bots sending INVITE/REGISTER/OPTIONS
+//! far faster than any phone; also the Talos "ghost call attack" of many
+//! INVITEs that make phones ring.
+//!
+//! **Signals**: requests from one source per window, and INVITEs per a
+//! longer window.
+//!
+//! **Defaults**: 200 requests within 10 s, or 100 INVITEs within 60 s (the
+//! Emerging Threats rule). Confidence 80. Kamailio's pike default (16 in 2 s)
+//! is tuned for a proxy; 50 phones behind one NAT re-registering after an
+//! outage send about 100 requests at once, so the request threshold sits
+//! above that.
+//!
+//! **False positives**: a large site behind one NAT, a busy trunk (trust or
+//! allowlist it; per-peer thresholds come with `guard`).
+//!
+//! **References**: threat notes; ET `SCAN` SIP flood rules; Talos SID 1:26229-ish
+//! "ghost call" family; Kamailio `pike` module.
+
+use std::net::IpAddr;
+
+use ghostguard_packet::Span;
+use ghostguard_sip::Method;
+
+use crate::config::Thresholds;
+use crate::detector::Detector;
+use crate::event::Ctx;
+use crate::finding::{Evidence, Finding, Kind};
+use crate::window::{Counter, Table};
+
+#[derive(Debug, Default)]
+struct State {
+    requests: Counter,
+    invites: Counter,
+}
+
+#[derive(Debug)]
+pub(crate) struct Flood {
+    requests: u32,
+    window: Span,
+    invites: u32,
+    invite_window: Span,
+    by_source: Table<IpAddr, State>,
+}
+
+impl Flood {
+    pub(crate) fn new(t: &Thresholds, cap: usize) -> Self {
+        Flood {
+            requests: t.flood_requests,
+            window: Span::from_secs(t.flood_window_secs.into()),
+            invites: t.invite_flood,
+            invite_window: Span::from_secs(t.invite_flood_window_secs.into()),
+            by_source: Table::new(cap),
+        }
+    }
+}
+
+impl Detector for Flood {
+    fn name(&self) -> &'static str {
+        "flood"
+    }
+
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        let Some(method) = ctx.method else { return };
+        if matches!(method, Method::Ack | Method::Cancel | Method::Bye) {
+            return;
+        }
+        let st = self.by_source.entry(&ctx.src);
+        let n = st.requests.hit(ctx.ts, self.window);
+        let secs = |s: Span| (s.as_nanos() / 1_000_000_000).to_string();
+        if n >= self.requests {
+            let ev = Evidence::new("flood", Kind::Flood, 80, "request-rate", ctx.ts)
+                .arg("requests", n.to_string())
+                .arg("window_secs", secs(self.window));
+            out.push(Finding {
+                source: ctx.src,
+                evidence: ev,
+            });
+        }
+        if method == Method::Invite {
+            let n = st.invites.hit(ctx.ts, self.invite_window);
+            if n >= self.invites {
+                let ev = Evidence::new("flood", Kind::Flood, 80, "invite-rate", ctx.ts)
+                    .arg("invites", n.to_string())
+                    .arg("window_secs", secs(self.invite_window));
+                out.push(Finding {
+                    source: ctx.src,
+                    evidence: ev,
+                });
+            }
+        }
+    }
+}

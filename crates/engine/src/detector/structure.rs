@@ -1,0 +1,222 @@
+//! Structural fingerprints of scanners: what the tools build, not what they
+//! say about themselves. These survive a changed User-Agent and From.
+//!
+//! **Attack**: SIPVicious, SIPPTS and Nmap's NSE scripts build their
+//! requests the same way every time.
+//!
+//! **Signals** (each with a confidence in the rules file's `[structure]`):
+//! - `sipvicious_tag` (95): the From-tag is the hex text of
+//!   `<data> 0x01 <decimal>` (SIPVicious `createTag`). For `svmap` the data is
+//!   the target's IP and port in hex: the address the scanner aimed at, which
+//!   shows a port forward when it is the router's public address. For
+//!   `svwar` it is the extension tried; for `svcrack`, `user:password`.
+//! - `sipvicious_shape` (70): Via branch `z9hG4bK-` + decimal digits, a
+//!   decimal Call-ID with no `@host`, and a To URI equal to the From URI.
+//! - `sippts_shape` (60): a Via branch without the RFC 3261 `z9hG4bK`
+//!   cookie, a 32-hex-digit Call-ID and an 8-hex-digit From-tag.
+//! - `nmap_nse` (90): branch `foo`, Call-ID `50000` or From-tag `root`.
+//!
+//! **False positives**: RFC 2543-era clients omit the cookie (hence SIPPTS
+//! also needs the Call-ID and tag shapes). No real UA builds the SIPVicious tag.
+//!
+//! **References**: SIPVicious `libs/svhelper.py` (`createTag`, `makeRequest`),
+//! threat notes; RFC 3261 §8.1.1.7 (branch cookie).
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::detector::Detector;
+use crate::event::{Ctx, text};
+use crate::finding::{Evidence, Finding, Kind};
+use crate::rules;
+
+#[derive(Debug)]
+pub(crate) struct Structure {
+    conf: rules::Structure,
+}
+
+impl Structure {
+    pub(crate) fn new(conf: rules::Structure) -> Self {
+        Structure { conf }
+    }
+}
+
+/// What a SIPVicious From-tag decodes to.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum VTag {
+    /// svmap: the probed address.
+    Target(IpAddr, u16),
+    /// svwar / svcrack: the text it embedded (extension, or `user:password`).
+    Data(String),
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes a SIPVicious tag: hex of `<data> 0x01 <1–10 decimal digits>`.
+pub(crate) fn decode_vtag(tag: &[u8]) -> Option<VTag> {
+    if tag.len() < 6 || tag.len() % 2 != 0 || tag.len() > 512 {
+        return None;
+    }
+    let mut raw = Vec::with_capacity(tag.len() / 2);
+    for pair in tag.chunks_exact(2) {
+        raw.push(hex_val(pair[0])? << 4 | hex_val(pair[1])?);
+    }
+    let sep = raw.iter().rposition(|&b| b == 1)?;
+    let (data, digits) = (&raw[..sep], &raw[sep + 1..]);
+    if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if data.is_empty() || !data.iter().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    // svmap (IPv4): 8 hex digits of address + 4 of port.
+    if data.len() == 12 && data.iter().all(u8::is_ascii_hexdigit) {
+        let n: Vec<u8> = data
+            .chunks_exact(2)
+            .filter_map(|p| Some(hex_val(p[0])? << 4 | hex_val(p[1])?))
+            .collect();
+        if n.len() == 6 {
+            let ip = IpAddr::V4(Ipv4Addr::new(n[0], n[1], n[2], n[3]));
+            return Some(VTag::Target(ip, u16::from_be_bytes([n[4], n[5]])));
+        }
+    }
+    Some(VTag::Data(String::from_utf8_lossy(data).into_owned()))
+}
+
+fn all(bytes: &[u8], f: impl Fn(&u8) -> bool) -> bool {
+    !bytes.is_empty() && bytes.iter().all(f)
+}
+
+impl Detector for Structure {
+    fn name(&self) -> &'static str {
+        "structure"
+    }
+
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if !ctx.is_request() {
+            return;
+        }
+        let m = ctx.m;
+        let from = m.from();
+        let tag = from.as_ref().and_then(|f| f.tag());
+        let branch = m.via().and_then(|v| v.branch());
+        let call_id = m.call_id().unwrap_or_default();
+        let mut emit = |conf: u8, code: &'static str, ev: Evidence| {
+            if conf > 0 {
+                let mut ev = ev;
+                ev.confidence = conf;
+                ev.code = code;
+                out.push(Finding {
+                    source: ctx.src,
+                    evidence: ev,
+                });
+            }
+        };
+        let base = |tool: &str| {
+            Evidence::new("structure", Kind::Scanner, 0, "", ctx.ts).arg("tool", tool.to_string())
+        };
+
+        if let Some(t) = tag {
+            if let Some(v) = decode_vtag(t) {
+                let ev = match v {
+                    VTag::Target(ip, port) => {
+                        base("SIPVicious svmap").arg("target", format!("{ip}:{port}"))
+                    }
+                    VTag::Data(d) => base("SIPVicious").arg("data", d),
+                };
+                emit(self.conf.sipvicious_tag, "sipvicious-tag", ev);
+                return;
+            }
+        }
+        if let Some(b) = branch {
+            let vbranch = b.len() > 8
+                && b[..8].eq_ignore_ascii_case(b"z9hG4bK-")
+                && all(&b[8..], u8::is_ascii_digit);
+            if vbranch && all(call_id, u8::is_ascii_digit) {
+                let same = match (m.to(), &from) {
+                    (Some(to), Some(f)) => to.raw_uri.eq_ignore_ascii_case(f.raw_uri),
+                    _ => false,
+                };
+                if same {
+                    emit(
+                        self.conf.sipvicious_shape,
+                        "sipvicious-shape",
+                        base("SIPVicious").arg("branch", text(b)),
+                    );
+                    return;
+                }
+            }
+            let cookie = b.len() >= 7 && b[..7].eq_ignore_ascii_case(b"z9hG4bK");
+            if !cookie
+                && call_id.len() == 32
+                && all(call_id, u8::is_ascii_hexdigit)
+                && tag.is_some_and(|t| t.len() == 8 && all(t, u8::is_ascii_hexdigit))
+            {
+                emit(
+                    self.conf.sippts_shape,
+                    "sippts-shape",
+                    base("SIPPTS").arg("branch", text(b)),
+                );
+                return;
+            }
+            if b == b"foo" && (call_id == b"50000" || tag == Some(b"root".as_slice())) {
+                emit(self.conf.nmap_nse, "nmap-shape", base("Nmap NSE"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn svmap_tag_names_the_target() {
+        // createTag('%02x%02x%02x%02x%04x' % (198,51,100,1,5060))
+        let t = hex(b"c633640113c4\x011234567890");
+        assert_eq!(
+            decode_vtag(t.as_bytes()),
+            Some(VTag::Target("198.51.100.1".parse().unwrap(), 5060))
+        );
+    }
+
+    #[test]
+    fn svwar_and_svcrack_tags() {
+        assert_eq!(
+            decode_vtag(hex(b"100\x01987").as_bytes()),
+            Some(VTag::Data("100".into()))
+        );
+        assert_eq!(
+            decode_vtag(hex(b"200:secret\x0142").as_bytes()),
+            Some(VTag::Data("200:secret".into()))
+        );
+    }
+
+    #[test]
+    fn ordinary_tags_are_not_sipvicious() {
+        for t in [
+            "as5f3a7c1b",
+            "1928301774",
+            "a48s",
+            "d5f1f8b4-13c4-4a3b",
+            "0123456789abcdef",
+            "",
+        ] {
+            assert_eq!(decode_vtag(t.as_bytes()), None, "{t}");
+        }
+        // Hex of text without the 0x01 separator.
+        assert_eq!(decode_vtag(hex(b"hello").as_bytes()), None);
+        // Separator but no digits after it.
+        assert_eq!(decode_vtag(hex(b"abc\x01").as_bytes()), None);
+    }
+}

@@ -1,0 +1,84 @@
+//! Address and port sweeps.
+//!
+//! **Attack**: SIPVicious `svmap` and SIPPTS `sipscan` send OPTIONS (or
+//! INVITE/REGISTER) to every address of a range, or to many ports of one
+//! host, to find phones and PBXs. A LAN computer doing this to its
+//! neighbours is the "hacked computer" cause of ghost calls.
+//!
+//! **Signals**: distinct destination address:port pairs of requests from one
+//! source within a window.
+//!
+//! **Defaults**: 10 distinct destinations within 60 s. Confidence 80.
+//!
+//! **False positives**: a monitoring system pinging many SIP devices with
+//! OPTIONS (allowlist it); an SBC that keeps NAT bindings alive for many
+//! phones (trust it).
+//!
+//! **References**: threat notes; SIPVicious `svmap.py`.
+
+use std::net::IpAddr;
+
+use ghostguard_packet::Span;
+
+use crate::config::Thresholds;
+use crate::detector::Detector;
+use crate::event::Ctx;
+use crate::finding::{Evidence, Finding, Kind};
+use crate::window::{Distinct, KeyHasher, Table};
+
+#[derive(Debug, Default)]
+struct State {
+    targets: Distinct,
+    addrs: Distinct,
+}
+
+#[derive(Debug)]
+pub(crate) struct Sweep {
+    targets: u32,
+    window: Span,
+    by_source: Table<IpAddr, State>,
+    hasher: KeyHasher,
+}
+
+impl Sweep {
+    pub(crate) fn new(t: &Thresholds, cap: usize) -> Self {
+        Sweep {
+            targets: t.sweep_targets,
+            window: Span::from_secs(t.sweep_window_secs.into()),
+            by_source: Table::new(cap),
+            hasher: KeyHasher::default(),
+        }
+    }
+}
+
+impl Detector for Sweep {
+    fn name(&self) -> &'static str {
+        "sweep"
+    }
+
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+        if !ctx.is_request() {
+            return;
+        }
+        let st = self.by_source.entry(&ctx.src);
+        let n = st
+            .targets
+            .insert(ctx.ts, self.window, self.hasher.hash(&ctx.d.dst));
+        let hosts = st
+            .addrs
+            .insert(ctx.ts, self.window, self.hasher.hash(&ctx.dst));
+        if n >= self.targets as usize {
+            let ev = Evidence::new("sweep", Kind::Sweep, 80, "distinct-destinations", ctx.ts)
+                .arg("destinations", n.to_string())
+                .arg("hosts", hosts.to_string())
+                .arg(
+                    "window_secs",
+                    (self.window.as_nanos() / 1_000_000_000).to_string(),
+                );
+            out.push(Finding {
+                source: ctx.src,
+                evidence: ev,
+            });
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! INVITE dialogs toward possible phones: who called, and did it ring.
+//!
+//! Every initial INVITE (no To-tag) is recorded with its caller ID; the
+//! answers from the callee mark it as ringing (180/183) or answered (2xx).
+//! Which of these are *ghost calls* is decided at the end, when the trusted
+//! servers and the phones are known (see `Engine::finish`).
+
+use std::net::IpAddr;
+
+use ghostguard_packet::Timestamp;
+use ghostguard_sip::Method;
+
+use crate::event::{Ctx, text};
+use crate::window::{KeyHasher, Table};
+
+/// DoS: at most this many calls are kept for the report; later ones are
+/// counted in `dropped`.
+pub(crate) const MAX_CALLS: usize = 20_000;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub phone: IpAddr,
+    pub source: IpAddr,
+    pub caller: String,
+    pub display: Option<String>,
+    pub user_agent: Option<String>,
+    pub time: Timestamp,
+    pub rang: bool,
+    pub answered: bool,
+    pub final_status: Option<u16>,
+    pub source_internal: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Calls {
+    pub(crate) list: Vec<Call>,
+    pub(crate) dropped: u64,
+    index: Table<u64, Option<usize>>,
+    hasher: KeyHasher,
+}
+
+impl Calls {
+    pub(crate) fn new() -> Self {
+        Calls {
+            list: Vec::new(),
+            dropped: 0,
+            index: Table::new(MAX_CALLS),
+            hasher: KeyHasher::default(),
+        }
+    }
+
+    pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
+        let m = ctx.m;
+        if ctx.method == Some(Method::Invite) {
+            let to = m.to();
+            if to.as_ref().is_some_and(|t| t.tag().is_some()) {
+                return; // re-INVITE inside a dialog
+            }
+            let Some(cid) = m.call_id() else { return };
+            let key = self.hasher.hash(&(cid, ctx.dst));
+            let slot = self.index.entry(&key);
+            if slot.is_some() {
+                return; // retransmission
+            }
+            if self.list.len() >= MAX_CALLS {
+                self.dropped += 1;
+                return;
+            }
+            *slot = Some(self.list.len());
+            let from = m.from();
+            let caller = from
+                .as_ref()
+                .and_then(|f| f.uri.user.map(text))
+                .unwrap_or_default();
+            let display = from
+                .as_ref()
+                .and_then(|f| f.display.as_ref().map(|d| text(d)));
+            self.list.push(Call {
+                phone: ctx.dst,
+                source: ctx.src,
+                caller,
+                display,
+                user_agent: m.user_agent().map(text),
+                time: ctx.ts,
+                rang: false,
+                answered: false,
+                final_status: None,
+                source_internal: ctx.src_internal,
+            });
+        } else if ctx.status >= 101 && m.cseq().is_some_and(|c| c.method == Method::Invite) {
+            let Some(cid) = m.call_id() else { return };
+            // The callee answers: the response's source is the phone.
+            let key = self.hasher.hash(&(cid, ctx.src));
+            let Some(Some(i)) = self.index.peek(&key).copied() else {
+                return;
+            };
+            let Some(call) = self.list.get_mut(i) else {
+                return;
+            };
+            match ctx.status {
+                180 | 183 => call.rang = true,
+                200..=299 => {
+                    call.rang = true;
+                    call.answered = true;
+                }
+                _ => {}
+            }
+            if ctx.status >= 200 && call.final_status.is_none() {
+                call.final_status = Some(ctx.status);
+            }
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Signature rules: a TOML file of patterns over SIP fields, shipped with
+//! defaults (`rules/default.toml`) and replaceable by the user.
+//!
+//! Signatures are *one* signal. Attackers change User-Agents; the behaviour
+//! detectors and the structural fingerprints catch what the rules miss.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use serde::Deserialize;
+
+use crate::finding::Kind;
+
+/// The rules shipped with ghostguard.
+pub const DEFAULT_RULES: &str = include_str!("../../../rules/default.toml");
+
+/// Which part of a message a signature looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Field {
+    UserAgent,
+    FromDisplay,
+    FromUser,
+    ToDisplay,
+    ToUser,
+    ContactUser,
+    RequestUser,
+    SdpSession,
+    SdpOrigin,
+    CallId,
+}
+
+impl Field {
+    pub(crate) const ALL: [Field; 10] = [
+        Field::UserAgent,
+        Field::FromDisplay,
+        Field::FromUser,
+        Field::ToDisplay,
+        Field::ToUser,
+        Field::ContactUser,
+        Field::RequestUser,
+        Field::SdpSession,
+        Field::SdpOrigin,
+        Field::CallId,
+    ];
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Field::UserAgent => "user-agent",
+            Field::FromDisplay => "from-display",
+            Field::FromUser => "from-user",
+            Field::ToDisplay => "to-display",
+            Field::ToUser => "to-user",
+            Field::ContactUser => "contact-user",
+            Field::RequestUser => "request-user",
+            Field::SdpSession => "sdp-session",
+            Field::SdpOrigin => "sdp-origin",
+            Field::CallId => "call-id",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchType {
+    #[default]
+    Contains,
+    Prefix,
+    Equals,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    Scanner,
+    TollFraud,
+    Bruteforce,
+}
+
+impl From<RuleKind> for Kind {
+    fn from(k: RuleKind) -> Kind {
+        match k {
+            RuleKind::Scanner => Kind::Scanner,
+            RuleKind::TollFraud => Kind::TollFraud,
+            RuleKind::Bruteforce => Kind::Bruteforce,
+        }
+    }
+}
+
+/// One signature. Matching is ASCII case-insensitive.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    pub id: String,
+    pub tool: String,
+    pub field: Field,
+    #[serde(default, rename = "match")]
+    pub match_type: MatchType,
+    pub pattern: String,
+    pub confidence: u8,
+    #[serde(default = "default_kind")]
+    pub kind: RuleKind,
+}
+
+fn default_kind() -> RuleKind {
+    RuleKind::Scanner
+}
+
+/// Confidences of the structural fingerprints (0 switches one off).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Structure {
+    /// SIPVicious From-tag: hex of `<data> 0x01 <decimal>`.
+    pub sipvicious_tag: u8,
+    /// `z9hG4bK-<digits>` branch with a decimal Call-ID and To equal to From.
+    pub sipvicious_shape: u8,
+    /// SIPPTS: branch without the RFC 3261 cookie, 32-hex Call-ID, 8-hex tag.
+    pub sippts_shape: u8,
+    /// Nmap NSE sip-* scripts: branch `foo`, Call-ID `50000`, tag `root`.
+    pub nmap_nse: u8,
+    /// A private Via/Contact host in a request from a public source, sent
+    /// straight to a phone (scanners behind no NAT that lie).
+    pub private_via_public_source: u8,
+}
+
+impl Default for Structure {
+    fn default() -> Self {
+        Structure {
+            sipvicious_tag: 95,
+            sipvicious_shape: 70,
+            sippts_shape: 60,
+            nmap_nse: 90,
+            private_via_public_source: 0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    version: u32,
+    #[serde(default)]
+    structure: Structure,
+    #[serde(default, rename = "signature")]
+    signatures: Vec<Signature>,
+}
+
+/// Why a rules file was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RulesError {
+    #[error("rules file is not valid TOML for ghostguard rules: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("rules file version {0} is not supported (expected 1)")]
+    Version(u32),
+    #[error("signature `{id}`: {reason}")]
+    Signature { id: String, reason: &'static str },
+    #[error("two signatures have the id `{0}`")]
+    DuplicateId(String),
+    #[error("could not build the matcher: {0}")]
+    Build(#[from] aho_corasick::BuildError),
+}
+
+/// Compiled rules: one automaton per field.
+#[derive(Debug)]
+pub struct Rules {
+    pub structure: Structure,
+    signatures: Vec<Signature>,
+    /// Per field: automaton over the patterns and the signature index of each pattern.
+    matchers: Vec<Option<(AhoCorasick, Vec<usize>)>>,
+}
+
+impl Rules {
+    /// Parses and compiles a rules file.
+    pub fn parse(text: &str) -> Result<Rules, RulesError> {
+        let file: RulesFile = toml::from_str(text)?;
+        if file.version != 1 {
+            return Err(RulesError::Version(file.version));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for s in &file.signatures {
+            if !seen.insert(s.id.as_str()) {
+                return Err(RulesError::DuplicateId(s.id.clone()));
+            }
+            let bad = |reason| {
+                Err(RulesError::Signature {
+                    id: s.id.clone(),
+                    reason,
+                })
+            };
+            if s.pattern.is_empty() {
+                return bad("the pattern is empty");
+            }
+            if s.pattern.len() > 256 {
+                return bad("the pattern is longer than 256 bytes");
+            }
+            if s.confidence > 100 {
+                return bad("confidence must be 0–100");
+            }
+        }
+        let mut matchers = Vec::with_capacity(Field::ALL.len());
+        for field in Field::ALL {
+            let idx: Vec<usize> = (0..file.signatures.len())
+                .filter(|&i| file.signatures[i].field == field && file.signatures[i].confidence > 0)
+                .collect();
+            if idx.is_empty() {
+                matchers.push(None);
+                continue;
+            }
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(idx.iter().map(|&i| file.signatures[i].pattern.as_bytes()))?;
+            matchers.push(Some((ac, idx)));
+        }
+        Ok(Rules {
+            structure: file.structure,
+            signatures: file.signatures,
+            matchers,
+        })
+    }
+
+    /// The shipped default rules.
+    pub fn default_rules() -> Result<Rules, RulesError> {
+        Rules::parse(DEFAULT_RULES)
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.signatures.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.signatures.is_empty()
+    }
+
+    /// The strongest signature matching `value` in `field`, if any.
+    #[must_use]
+    pub fn best_match(&self, field: Field, value: &[u8]) -> Option<&Signature> {
+        let (ac, idx) = self.matchers.get(field as usize)?.as_ref()?;
+        let mut best: Option<&Signature> = None;
+        for m in ac.find_overlapping_iter(value) {
+            let sig = &self.signatures[idx[m.pattern().as_usize()]];
+            let ok = match sig.match_type {
+                MatchType::Contains => true,
+                MatchType::Prefix => m.start() == 0,
+                MatchType::Equals => m.start() == 0 && m.end() == value.len(),
+            };
+            if ok && best.is_none_or(|b| b.confidence < sig.confidence) {
+                best = Some(sig);
+            }
+        }
+        best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_rules_parse_and_match() {
+        let r = Rules::default_rules().unwrap();
+        assert!(r.len() >= 20);
+        let s = r.best_match(Field::UserAgent, b"Friendly-Scanner").unwrap();
+        assert_eq!(s.tool, "SIPVicious");
+        assert!(
+            r.best_match(Field::UserAgent, b"Yealink SIP-T46S 66.86.0.15")
+                .is_none()
+        );
+        // `equals` does not match inside a longer value.
+        assert!(r.best_match(Field::FromUser, b"1000").is_some());
+        assert!(r.best_match(Field::FromUser, b"31201000").is_none());
+    }
+
+    #[test]
+    fn bad_rules_are_refused_with_reason() {
+        let e = Rules::parse("version = 2").unwrap_err();
+        assert!(e.to_string().contains("version 2"));
+        let e = Rules::parse(
+            "version = 1\n[[signature]]\nid='a'\ntool='t'\nfield='user-agent'\npattern=''\nconfidence=5",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("`a`: the pattern is empty"), "{e}");
+        let e = Rules::parse("version = 1\n[[signature]]\nid='a'\ntool='t'\nfield='agent'\npattern='x'\nconfidence=5")
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown variant `agent`"), "{e}");
+    }
+}

@@ -1,0 +1,222 @@
+//! Who is trusted, and which addresses are phones.
+//!
+//! Trusted servers are given (`--trusted`) or, when none are given, inferred
+//! from the traffic: a server that answers a phone's REGISTER with 200 is its
+//! registrar; a server a registered phone calls out through (answered with
+//! 1xx/2xx) is its proxy; sources in the same /24 (IPv4) or /48 (IPv6) as a
+//! registrar are the provider's other servers. Phones are the configured
+//! ones, addresses that registered successfully, and internal addresses that
+//! answered an INVITE.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ghostguard_sip::Method;
+use ipnet::IpNet;
+use serde::Serialize;
+
+use crate::event::Ctx;
+use crate::net::PrefixList;
+use crate::window::{KeyHasher, Table};
+
+/// Why an address is trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrustReason {
+    Configured,
+    Registrar,
+    OutboundProxy,
+    ProviderNetwork,
+}
+
+/// DoS: inferred servers and known phones are capped; past the cap new ones
+/// are not added (a capture cannot make us trust the world).
+const MAX_INFERRED: usize = 256;
+const MAX_PHONES: usize = 65_536;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Phone {
+    /// The registrar that accepted its REGISTER.
+    pub registrar: Option<IpAddr>,
+    pub answered_invite: bool,
+    pub configured: bool,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    phone: Option<IpAddr>,
+    server: Option<IpAddr>,
+    register: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Trust {
+    given: PrefixList,
+    allow: PrefixList,
+    infer: bool,
+    pub(crate) inferred: BTreeMap<IpAddr, TrustReason>,
+    pub(crate) phones: BTreeMap<IpAddr, Phone>,
+    pending: Table<u64, Pending>,
+    hasher: KeyHasher,
+}
+
+fn provider_net(ip: IpAddr) -> Option<IpNet> {
+    let len = if ip.is_ipv4() { 24 } else { 48 };
+    IpNet::new(ip, len).ok().map(|n| n.trunc())
+}
+
+impl Trust {
+    pub(crate) fn new(
+        given: Vec<IpNet>,
+        allow: Vec<IpNet>,
+        infer: bool,
+        phones: &[IpAddr],
+    ) -> Self {
+        let phones = phones
+            .iter()
+            .map(|&p| {
+                (
+                    p,
+                    Phone {
+                        configured: true,
+                        ..Phone::default()
+                    },
+                )
+            })
+            .collect();
+        Trust {
+            given: PrefixList::new(given),
+            allow: PrefixList::new(allow),
+            infer,
+            inferred: BTreeMap::new(),
+            phones,
+            pending: Table::new(16_384),
+            hasher: KeyHasher::default(),
+        }
+    }
+
+    pub(crate) fn is_trusted(&self, ip: IpAddr) -> bool {
+        if self.given.contains(ip) {
+            return true;
+        }
+        if !self.infer {
+            return false;
+        }
+        if self.inferred.contains_key(&ip) {
+            return true;
+        }
+        provider_net(ip).is_some_and(|n| {
+            self.inferred
+                .iter()
+                .any(|(s, r)| *r == TrustReason::Registrar && n.contains(s))
+        })
+    }
+
+    pub(crate) fn trust_reason(&self, ip: IpAddr) -> Option<TrustReason> {
+        if self.given.contains(ip) {
+            return Some(TrustReason::Configured);
+        }
+        if !self.infer {
+            return None;
+        }
+        if let Some(r) = self.inferred.get(&ip) {
+            return Some(*r);
+        }
+        self.is_trusted(ip).then_some(TrustReason::ProviderNetwork)
+    }
+
+    pub(crate) fn is_allowlisted(&self, ip: IpAddr) -> bool {
+        self.allow.contains(ip)
+    }
+
+    pub(crate) fn is_phone(&self, ip: IpAddr) -> bool {
+        self.phones.contains_key(&ip)
+    }
+
+    fn add_phone(&mut self, ip: IpAddr) -> Option<&mut Phone> {
+        if !self.phones.contains_key(&ip) && self.phones.len() >= MAX_PHONES {
+            return None;
+        }
+        Some(self.phones.entry(ip).or_default())
+    }
+
+    fn infer_server(&mut self, ip: IpAddr, why: TrustReason) {
+        if self.inferred.len() < MAX_INFERRED {
+            self.inferred.entry(ip).or_insert(why);
+        }
+    }
+
+    pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
+        let (Some(cid), Some(cseq)) = (ctx.m.call_id(), ctx.m.cseq()) else {
+            return;
+        };
+        match ctx.method {
+            Some(Method::Register) => {
+                let k = self.hasher.hash(&(ctx.src, ctx.dst, cid, cseq.seq));
+                *self.pending.entry(&k) = Pending {
+                    phone: Some(ctx.src),
+                    server: Some(ctx.dst),
+                    register: true,
+                };
+            }
+            Some(Method::Invite) => {
+                let registered = self
+                    .phones
+                    .get(&ctx.src)
+                    .is_some_and(|p| p.registrar.is_some());
+                if registered {
+                    let k = self.hasher.hash(&(ctx.src, ctx.dst, cid, cseq.seq));
+                    *self.pending.entry(&k) = Pending {
+                        phone: Some(ctx.src),
+                        server: Some(ctx.dst),
+                        register: false,
+                    };
+                }
+            }
+            Some(_) => {}
+            None => {
+                // A response travels server -> phone.
+                let k = self.hasher.hash(&(ctx.dst, ctx.src, cid, cseq.seq));
+                let Some(p) = self.pending.get(&k) else {
+                    if cseq.method == Method::Invite
+                        && (100..300).contains(&ctx.status)
+                        && ctx.status != 100
+                        && ctx.src_internal
+                    {
+                        if let Some(ph) = self.add_phone(ctx.src) {
+                            ph.answered_invite = true;
+                        }
+                    }
+                    return;
+                };
+                let (phone, server, register) = (p.phone, p.server, p.register);
+                let (Some(phone), Some(server)) = (phone, server) else {
+                    return;
+                };
+                if register && (200..300).contains(&ctx.status) {
+                    if let Some(ph) = self.add_phone(phone) {
+                        ph.registrar = Some(server);
+                    }
+                    if self.infer {
+                        self.infer_server(server, TrustReason::Registrar);
+                    }
+                } else if !register && (101..300).contains(&ctx.status) && self.infer {
+                    self.infer_server(server, TrustReason::OutboundProxy);
+                }
+            }
+        }
+    }
+
+    /// Trusted servers for the report.
+    pub(crate) fn list(&self) -> Vec<(String, TrustReason)> {
+        let mut v: Vec<(String, TrustReason)> = self
+            .given
+            .iter()
+            .map(|n| (n.to_string(), TrustReason::Configured))
+            .collect();
+        if self.infer {
+            v.extend(self.inferred.iter().map(|(ip, r)| (ip.to_string(), *r)));
+        }
+        v
+    }
+}

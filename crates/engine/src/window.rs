@@ -1,0 +1,151 @@
+//! Fixed windows over packet time, and bounded per-key tables.
+
+use std::hash::{BuildHasher, Hash};
+use std::num::NonZeroUsize;
+
+use ghostguard_packet::{Span, Timestamp};
+use lru::LruCache;
+
+/// A count of events in a tumbling window that starts at the first event.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Counter {
+    start: Timestamp,
+    count: u32,
+}
+
+impl Counter {
+    /// Counts one event at `now`; returns the count in the current window.
+    pub(crate) fn hit(&mut self, now: Timestamp, len: Span) -> u32 {
+        if self.count == 0 || now.since(self.start) > len || now < self.start {
+            self.start = now;
+            self.count = 0;
+        }
+        self.count = self.count.saturating_add(1);
+        self.count
+    }
+}
+
+/// Distinct 64-bit keys in a tumbling window.
+///
+/// DoS: at most `CAP` keys are kept; past that the set only counts up to
+/// `CAP` (enough: thresholds are far below it).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Distinct {
+    start: Timestamp,
+    keys: Vec<u64>,
+}
+
+impl Distinct {
+    pub(crate) const CAP: usize = 64;
+
+    /// Adds `key` at `now`; returns the number of distinct keys in the window.
+    pub(crate) fn insert(&mut self, now: Timestamp, len: Span, key: u64) -> usize {
+        if self.keys.is_empty() || now.since(self.start) > len || now < self.start {
+            self.start = now;
+            self.keys.clear();
+        }
+        if self.keys.len() < Self::CAP && !self.keys.contains(&key) {
+            self.keys.push(key);
+        }
+        self.keys.len()
+    }
+}
+
+/// A bounded map from a key (usually a source address) to detector state.
+///
+/// DoS: holds at most `cap` entries; inserting past that evicts the least
+/// recently used one, so a flood of spoofed sources costs the attacker its
+/// own old state, never unbounded memory.
+#[derive(Debug)]
+pub(crate) struct Table<K: Hash + Eq, V> {
+    map: LruCache<K, V, foldhash::fast::RandomState>,
+    pub(crate) evictions: u64,
+}
+
+impl<K: Hash + Eq + Clone, V: Default> Table<K, V> {
+    pub(crate) fn new(cap: usize) -> Self {
+        let cap = NonZeroUsize::new(cap.max(1)).unwrap_or(NonZeroUsize::MIN);
+        Table {
+            map: LruCache::with_hasher(cap, foldhash::fast::RandomState::default()),
+            evictions: 0,
+        }
+    }
+
+    pub(crate) fn entry(&mut self, key: &K) -> &mut V {
+        if !self.map.contains(key) {
+            if self.map.len() == self.map.cap().get() {
+                self.evictions += 1;
+            }
+            self.map.put(key.clone(), V::default());
+        }
+        // The key was just inserted when it was missing.
+        self.map.get_or_insert_mut(key.clone(), V::default)
+    }
+
+    pub(crate) fn get(&mut self, key: &K) -> Option<&mut V> {
+        self.map.get_mut(key)
+    }
+
+    pub(crate) fn peek(&self, key: &K) -> Option<&V> {
+        self.map.peek(key)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.map.iter()
+    }
+}
+
+/// A keyed 64-bit hash for distinct counting (random per process: the
+/// attacker cannot aim collisions at it).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyHasher(foldhash::fast::RandomState);
+
+impl KeyHasher {
+    pub(crate) fn hash<T: Hash + ?Sized>(&self, v: &T) -> u64 {
+        self.0.hash_one(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_resets_after_window() {
+        let mut c = Counter::default();
+        let t0 = Timestamp::from_parts(100, 0);
+        assert_eq!(c.hit(t0, Span::from_secs(10)), 1);
+        assert_eq!(c.hit(t0.add(Span::from_secs(5)), Span::from_secs(10)), 2);
+        assert_eq!(c.hit(t0.add(Span::from_secs(11)), Span::from_secs(10)), 1);
+    }
+
+    #[test]
+    fn distinct_is_bounded() {
+        let mut d = Distinct::default();
+        let t = Timestamp::from_parts(1, 0);
+        for k in 0..1000 {
+            d.insert(t, Span::from_secs(1), k);
+        }
+        assert_eq!(d.insert(t, Span::from_secs(1), 5), Distinct::CAP);
+        assert_eq!(
+            d.insert(t.add(Span::from_secs(2)), Span::from_secs(1), 5),
+            1
+        );
+    }
+
+    #[test]
+    fn table_evicts_at_cap() {
+        let mut t: Table<u32, u32> = Table::new(3);
+        for k in 0..10 {
+            *t.entry(&k) += 1;
+        }
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.evictions, 7);
+        assert!(t.peek(&9).is_some());
+        assert!(t.peek(&0).is_none());
+    }
+}

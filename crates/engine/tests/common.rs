@@ -1,0 +1,193 @@
+//! Shared test scaffolding: SIP message builders and a driver that feeds
+//! them to an engine as datagrams.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+
+use ghostguard_engine::{Analysis, Engine, EngineConfig, Observation, Rules};
+use ghostguard_packet::{Datagram, Timestamp, Transport};
+
+pub struct Lab {
+    pub engine: Engine,
+    pub now: Timestamp,
+    pub ttl: u8,
+    pub src_mac: Option<[u8; 6]>,
+}
+
+impl Lab {
+    pub fn new(cfg: EngineConfig) -> Lab {
+        Lab {
+            engine: Engine::new(cfg, Rules::default_rules().unwrap()).unwrap(),
+            now: Timestamp::from_parts(1_763_800_000, 0),
+            ttl: 64,
+            src_mac: None,
+        }
+    }
+
+    pub fn default() -> Lab {
+        Lab::new(EngineConfig::default())
+    }
+
+    /// Advances packet time.
+    pub fn wait_ms(&mut self, ms: i64) {
+        self.now = self.now.add(ghostguard_packet::Span::from_millis(ms));
+    }
+
+    /// Sends one SIP message from `src` to `dst` ("ip:port").
+    pub fn send(&mut self, src: &str, dst: &str, msg: &str) {
+        let payload = msg.replace('\n', "\r\n").replace("\r\r\n", "\r\n");
+        let d = Datagram {
+            ts: self.now,
+            src: src.parse::<SocketAddr>().unwrap(),
+            dst: dst.parse::<SocketAddr>().unwrap(),
+            transport: Transport::Udp,
+            ttl: self.ttl,
+            ip_id: None,
+            src_mac: self.src_mac,
+            dst_mac: None,
+            vlan: None,
+            interface: 0,
+            payload: payload.as_bytes(),
+            hep: false,
+            fragmented: false,
+        };
+        let parsed = ghostguard_sip::parse(d.payload);
+        self.engine.handle(Observation {
+            datagram: &d,
+            message: parsed.as_ref(),
+        });
+    }
+
+    pub fn finish(self) -> Analysis {
+        self.engine.finish()
+    }
+}
+
+fn body_len(body: &str) -> usize {
+    body.replace('\n', "\r\n").replace("\r\r\n", "\r\n").len()
+}
+
+/// A request with the usual headers. `extra` lines go before Content-Length.
+pub fn request(
+    method: &str,
+    ruri: &str,
+    from: &str,
+    to: &str,
+    call_id: &str,
+    cseq: u32,
+    extra: &str,
+    body: &str,
+) -> String {
+    let mut s = format!(
+        "{method} {ruri} SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.200:5060;branch=z9hG4bK{call_id}{cseq}\nMax-Forwards: 70\nFrom: {from}\nTo: {to}\nCall-ID: {call_id}\nCSeq: {cseq} {method}\n"
+    );
+    for l in extra.lines().filter(|l| !l.is_empty()) {
+        s.push_str(l);
+        s.push('\n');
+    }
+    if !body.is_empty() {
+        s.push_str("Content-Type: application/sdp\n");
+    }
+    s.push_str(&format!("Content-Length: {}\n\n{body}", body_len(body)));
+    s
+}
+
+/// A response to a request built by [`request`] (copies Via/From/To/Call-ID/CSeq).
+pub fn response(code: u16, reason: &str, req: &str, to_tag: Option<&str>, extra: &str) -> String {
+    let mut s = format!("SIP/2.0 {code} {reason}\n");
+    for line in req.lines() {
+        let l = line.trim_end_matches('\r');
+        let lower = l.to_ascii_lowercase();
+        if lower.starts_with("via:")
+            || lower.starts_with("from:")
+            || lower.starts_with("call-id:")
+            || lower.starts_with("cseq:")
+        {
+            s.push_str(l);
+            s.push('\n');
+        } else if lower.starts_with("to:") {
+            s.push_str(l);
+            if let Some(t) = to_tag {
+                s.push_str(&format!(";tag={t}"));
+            }
+            s.push('\n');
+        }
+    }
+    for l in extra.lines().filter(|l| !l.is_empty()) {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push_str("Content-Length: 0\n\n");
+    s
+}
+
+pub fn sdp(session: &str, origin_user: &str, addr: &str, port: u16) -> String {
+    format!(
+        "v=0\no={origin_user} 1 1 IN IP4 {addr}\ns={session}\nc=IN IP4 {addr}\nt=0 0\nm=audio {port} RTP/AVP 0 8\na=rtpmap:0 PCMU/8000\n"
+    )
+}
+
+/// The SIPVicious From-tag for a target (hex of "<hexip><hexport>" 0x01 digits).
+pub fn svmap_tag(ip: [u8; 4], port: u16) -> String {
+    let data = format!(
+        "{:02x}{:02x}{:02x}{:02x}{:04x}\u{1}1234567890",
+        ip[0], ip[1], ip[2], ip[3], port
+    );
+    data.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A legitimate phone registration: REGISTER, 401 challenge, REGISTER with
+/// credentials, 200 OK.
+pub fn register_ok(lab: &mut Lab, phone: &str, registrar: &str, user: &str, call_id: &str) {
+    let ip = phone.split(':').next().unwrap();
+    let from = format!("<sip:{user}@provider.example>;tag=ph{call_id}");
+    let to = format!("<sip:{user}@provider.example>");
+    let contact = format!(
+        "Contact: <sip:{user}@{phone}>\nUser-Agent: Yealink SIP-T46S 66.86.0.15\nExpires: 300"
+    );
+    let r1 = request(
+        "REGISTER",
+        "sip:provider.example",
+        &from,
+        &to,
+        call_id,
+        1,
+        &contact,
+        "",
+    );
+    lab.send(phone, registrar, &r1);
+    lab.wait_ms(20);
+    let c = response(
+        401,
+        "Unauthorized",
+        &r1,
+        Some("reg1"),
+        "WWW-Authenticate: Digest realm=\"provider\", nonce=\"abc\", qop=\"auth\"",
+    );
+    lab.send(registrar, phone, &c);
+    lab.wait_ms(20);
+    let auth = format!(
+        "{contact}\nAuthorization: Digest username=\"{user}\", realm=\"provider\", nonce=\"abc\", uri=\"sip:provider.example\", response=\"0123456789abcdef0123456789abcdef\", qop=auth, nc=00000001, cnonce=\"x\""
+    );
+    let r2 = request(
+        "REGISTER",
+        "sip:provider.example",
+        &from,
+        &to,
+        call_id,
+        2,
+        &auth,
+        "",
+    );
+    lab.send(phone, registrar, &r2);
+    lab.wait_ms(20);
+    let ok = response(
+        200,
+        "OK",
+        &r2,
+        Some("reg1"),
+        &format!("Contact: <sip:{user}@{phone}>;expires=300"),
+    );
+    lab.send(registrar, phone, &ok);
+    let _ = ip;
+}

@@ -1,0 +1,178 @@
+//! `ghostguard analyze`: capture files -> decoder -> SIP parser -> engine -> report.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use ghostguard_capture::CaptureReader;
+use ghostguard_engine::{Engine, EngineConfig, Observation, Rules};
+use ghostguard_packet::{Decoder, Limits};
+use ghostguard_report::{Format, InputSummary, Lang, ReportMeta};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{AnalyzeArgs, Color, OutFormat, OutLang};
+use crate::resolve::{parse_net, resolve_trusted};
+
+/// Builds the engine config from `--config` and the flags; fails before any
+/// file is read.
+pub fn engine_config(args: &AnalyzeArgs) -> Result<EngineConfig> {
+    let mut cfg = match &args.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config {}", p.display()))?;
+            toml::from_str::<EngineConfig>(&text).with_context(|| format!("config {} is invalid", p.display()))?
+        }
+        None => EngineConfig::default(),
+    };
+    for w in &args.trusted {
+        cfg.trusted.extend(resolve_trusted(w)?);
+    }
+    for w in &args.lan {
+        cfg.lan.push(parse_net(w, "LAN prefix")?);
+    }
+    for w in &args.allow {
+        cfg.allowlist.push(parse_net(w, "allowlist prefix")?);
+    }
+    for w in &args.phone {
+        let ip = w.trim().parse().map_err(|_| anyhow::anyhow!("`{w}` is not a phone address"))?;
+        cfg.phones.push(ip);
+    }
+    cfg.validate().context("invalid engine settings")?;
+    Ok(cfg)
+}
+
+fn load_rules(path: Option<&Path>) -> Result<Rules> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read rules {}", p.display()))?;
+            Rules::parse(&text).with_context(|| format!("rules file {} is invalid", p.display()))
+        }
+        None => Ok(Rules::default_rules()?),
+    }
+}
+
+fn progress(args: &AnalyzeArgs, total: Option<u64>, name: &str) -> Option<ProgressBar> {
+    if args.no_progress || !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = ProgressBar::new(total.unwrap_or(0));
+    let style = ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    pb.set_style(style);
+    pb.set_message(name.to_string());
+    Some(pb)
+}
+
+/// Reads one capture into the engine. Returns its summary; a read error is
+/// recorded in the summary (everything before it stays in the engine).
+fn feed(path: &Path, args: &AnalyzeArgs, decoder: &mut Decoder, engine: &mut Engine) -> InputSummary {
+    let shown = path.display().to_string();
+    let mut summary = InputSummary { path: shown.clone(), format: String::new(), frames: 0, bytes: 0, error: None };
+    let mut reader = match CaptureReader::open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            summary.error = Some(e.to_string());
+            return summary;
+        }
+    };
+    summary.format = format!("{:?}", reader.format());
+    let pb = progress(args, reader.total_len(), &shown);
+    let mut frames = 0u64;
+    let result = {
+        let mut on_frame = |frame: &ghostguard_packet::Frame<'_>| {
+            frames += 1;
+            let _ = decoder.decode(frame, &mut |d| {
+                let parsed = ghostguard_sip::parse(d.payload);
+                let obs = Observation { datagram: d, message: parsed.as_ref() };
+                engine.handle(obs);
+                while engine.poll_action().is_some() {}
+            });
+        };
+        match &pb {
+            Some(pb) => {
+                // The reader publishes its byte position; tick the bar from it.
+                let position = reader.progress();
+                let pb = pb.clone();
+                let mut n = 0u32;
+                let mut with_bar = |frame: &ghostguard_packet::Frame<'_>| {
+                    on_frame(frame);
+                    n = n.wrapping_add(1);
+                    if n % 8192 == 0 {
+                        pb.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
+                    }
+                };
+                reader.for_each_frame(&mut with_bar)
+            }
+            None => reader.for_each_frame(&mut on_frame),
+        }
+    };
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    summary.frames = frames;
+    summary.bytes = reader.position();
+    match result {
+        Ok(_) => {}
+        Err(e) => summary.error = Some(e.to_string()),
+    }
+    summary
+}
+
+pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let cfg = engine_config(args)?;
+    let rules = load_rules(args.rules.as_deref())?;
+    let mut engine = Engine::new(cfg, rules).context("invalid engine settings")?;
+    let mut decoder = Decoder::new(Limits::default());
+    let mut inputs = Vec::new();
+    for path in &args.files {
+        let s = feed(path, args, &mut decoder, &mut engine);
+        if let Some(e) = &s.error {
+            eprintln!("ghostguard: {}: {e} (the report covers what was read before it)", s.path);
+        }
+        inputs.push(s);
+    }
+    let failed = inputs.iter().any(|i| i.error.is_some());
+    let analysis = engine.finish();
+    let meta = ReportMeta {
+        version: env!("CARGO_PKG_VERSION"),
+        inputs,
+        decode: decoder.stats().counters().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        generated_by: format!("ghostguard {}", env!("CARGO_PKG_VERSION")),
+    };
+    let format = match args.format {
+        OutFormat::Text => Format::Text,
+        OutFormat::Json => Format::Json,
+        OutFormat::Html => Format::Html,
+    };
+    let lang = match args.lang {
+        OutLang::En => Lang::En,
+        OutLang::Nl => Lang::Nl,
+    };
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(BufWriter::new(io::stdout().lock())),
+    };
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            args.output.is_none()
+                && matches!(format, Format::Text)
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    ghostguard_report::render(&analysis, &meta, format, lang, color, &mut out).context("cannot write the report")?;
+    out.flush().context("cannot write the report")?;
+    Ok(if failed {
+        ExitCode::from(2)
+    } else if analysis.abuse_found() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,78 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "ghostguard", version, about = "Find and stop SIP ghost calls, scanners and toll fraud")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse captures (pcap, pcapng, gzip; HEP inside): ghost calls,
+    /// attackers, likely causes and what to do.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutFormat {
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutLang {
+    En,
+    Nl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Capture files (pcap, pcapng, optionally .gz); `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Trusted SIP servers (the provider's): addresses, CIDRs or host names.
+    /// Repeat or separate with commas. Without it they are inferred from the
+    /// capture (the registrar the phones use).
+    #[arg(long, value_delimiter = ',', value_name = "ADDR|CIDR|HOST")]
+    pub trusted: Vec<String>,
+    /// Extra prefixes that count as the LAN (private ranges always do).
+    #[arg(long, value_delimiter = ',', value_name = "CIDR")]
+    pub lan: Vec<String>,
+    /// Addresses of phones, besides those found in the traffic.
+    #[arg(long, value_delimiter = ',', value_name = "ADDR")]
+    pub phone: Vec<String>,
+    /// Sources never called malicious (e.g. your own test host).
+    #[arg(long, value_delimiter = ',', value_name = "CIDR")]
+    pub allow: Vec<String>,
+    /// Signature rules file (TOML) instead of the shipped defaults.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Engine settings file (TOML, the `[engine]` schema: thresholds etc.).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutFormat,
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: OutLang,
+    /// Write the report here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
