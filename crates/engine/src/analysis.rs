@@ -16,7 +16,7 @@ use ghostguard_packet::Timestamp;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::cause::{Cause, CauseEvidence, CauseKind};
+use crate::cause::{Cause, CauseEvidence, CauseKind, Remedy};
 use crate::engine::Engine;
 use crate::finding::{Evidence, Kind};
 use crate::net::{format_mac, mac_vendor};
@@ -89,6 +89,8 @@ pub struct GhostCall {
     /// The caller ID shown on the phone (From user).
     pub caller: String,
     pub display: Option<String>,
+    /// The number or user dialled (Request-URI user, else To user).
+    pub callee: Option<String>,
     #[serde(serialize_with = "ser_ts")]
     pub time: Timestamp,
     pub rang: bool,
@@ -253,6 +255,7 @@ impl Engine {
                 source_internal: c.source_internal,
                 caller: c.caller.clone(),
                 display: c.display.clone(),
+                callee: c.callee.clone(),
                 time: c.time,
                 rang: c.rang,
                 answered: c.answered,
@@ -270,11 +273,12 @@ impl Engine {
                     .iter()
                     .filter(|g| g.source == s.address && g.rang)
                     .count();
-                let first = ghost_calls
+                let times = ghost_calls
                     .iter()
                     .filter(|g| g.source == s.address)
-                    .map(|g| g.time)
-                    .min();
+                    .map(|g| g.time);
+                let first = times.clone().min();
+                let last = times.max();
                 let mut ev = Evidence::new(
                     "ghost-call",
                     Kind::GhostCall,
@@ -285,6 +289,7 @@ impl Engine {
                 .arg("calls", n.to_string())
                 .arg("rang", rang.to_string());
                 ev.count = n as u64;
+                ev.last_seen = last.unwrap_or(ev.first_seen);
                 // Unsolicited calls to a phone from outside are abuse when the
                 // trusted servers are known; otherwise context only.
                 let known = !self.trust.list().is_empty();
@@ -297,6 +302,11 @@ impl Engine {
                 }
                 s.confidence = s.confidence.max(ev.confidence);
                 s.evidence.push(ev);
+                s.evidence.sort_by(|a, b| {
+                    b.confidence
+                        .cmp(&a.confidence)
+                        .then(a.first_seen.cmp(&b.first_seen))
+                });
             }
         }
         sources.sort_by(|a, b| {
@@ -396,10 +406,28 @@ impl Engine {
         let mut ev = Vec::new();
         let mut dnat = false;
         let mut reached_phone = false;
-        for (ip, inbound) in self.exposure.by_source.iter() {
-            if self.trust.is_trusted(*ip) || ev.len() >= 10 {
-                continue;
+        let inside = |src: IpAddr, dst: IpAddr| {
+            if self.is_internal(dst) {
+                return true;
             }
+            // A global IPv6 phone reached from outside its /64.
+            let same64 = match (src, dst) {
+                (IpAddr::V6(a), IpAddr::V6(b)) => a.segments()[..4] == b.segments()[..4],
+                _ => false,
+            };
+            self.trust.is_phone(dst) && !same64
+        };
+        let mut inbound_sources: Vec<_> = self
+            .exposure
+            .by_source
+            .iter()
+            .filter(|(ip, i)| {
+                !self.trust.is_trusted(**ip) && i.dst.is_some_and(|d| inside(**ip, d.ip()))
+            })
+            .collect();
+        // The busiest first; the address breaks ties so the report is stable.
+        inbound_sources.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then(a.0.cmp(b.0)));
+        for (ip, inbound) in inbound_sources.into_iter().take(10) {
             let Some(dst) = inbound.dst else { continue };
             reached_phone |= self.trust.is_phone(dst.ip());
             let mut e = CauseEvidence::new("inbound-from-internet")
@@ -483,6 +511,12 @@ impl Engine {
                 })
                 .collect();
             add(CauseKind::OpenPhone, 80, ev);
+            // Calls from inside never cross the firewall: its rule cannot help.
+            if rang.iter().all(|g| g.source_internal) {
+                if let Some(c) = out.last_mut() {
+                    c.remedies.retain(|r| *r != Remedy::FirewallProviderOnly);
+                }
+            }
         }
         out.sort_by_key(|c| Cause::priority(c.cause));
         out

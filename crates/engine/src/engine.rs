@@ -13,7 +13,7 @@ use crate::cause::{alg::AlgWatch, exposure::Exposure, loops::LoopWatch};
 use crate::config::{ConfigError, EngineConfig};
 use crate::detector::{self, Detector};
 use crate::event::Ctx;
-use crate::finding::{Evidence, Finding, Kind};
+use crate::finding::{Args, Evidence, Hit, Kind, push_arg};
 use crate::ghost::Calls;
 use crate::net::{PrefixList, canonical, is_private};
 use crate::rules::Rules;
@@ -35,8 +35,6 @@ pub enum Action {
     /// policy) ban the network source address.
     Incident {
         source: IpAddr,
-        kind: Kind,
-        confidence: u8,
         evidence: Evidence,
         internal: bool,
     },
@@ -45,6 +43,10 @@ pub enum Action {
 /// DoS: actions not drained by the caller are kept up to this many; older
 /// ones are dropped and counted.
 const MAX_PENDING_ACTIONS: usize = 10_000;
+
+/// DoS: the activity timeline covers at most this many seconds (31 days)
+/// after the first message; later traffic is counted in the last second.
+const MAX_ACTIVITY_SECS: usize = 31 * 24 * 3600;
 
 /// Counters about the input itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,7 +67,8 @@ pub struct Engine {
     pub(crate) exposure: Exposure,
     detectors: Vec<Box<dyn Detector>>,
     pub(crate) sources: Sources,
-    findings: Vec<Finding>,
+    hits: Vec<(usize, Hit)>,
+    scratch: Vec<Hit>,
     actions: VecDeque<Action>,
     pub(crate) stats: EngineStats,
     pub(crate) first: Option<Timestamp>,
@@ -73,10 +76,6 @@ pub struct Engine {
     /// Requests per second since the first message.
     pub(crate) activity: Vec<u32>,
 }
-
-/// DoS: the activity timeline covers at most this many seconds (31 days)
-/// after the first message; later traffic is counted in the last second.
-const MAX_ACTIVITY_SECS: usize = 31 * 24 * 3600;
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -108,7 +107,8 @@ impl Engine {
             exposure: Exposure::new(cap.min(65_536)),
             detectors: detector::all(&cfg.thresholds, &rules, cap),
             sources: Sources::new(cap),
-            findings: Vec::new(),
+            hits: Vec::new(),
+            scratch: Vec::new(),
             actions: VecDeque::new(),
             stats: EngineStats::default(),
             first: None,
@@ -124,9 +124,24 @@ impl Engine {
         is_private(ip) || self.lan.contains(ip)
     }
 
+    /// The names of the detectors, in the order they run.
+    #[must_use]
+    pub fn detector_names(&self) -> Vec<&'static str> {
+        self.detectors.iter().map(|d| d.name()).collect()
+    }
+
     #[must_use]
     pub fn stats(&self) -> EngineStats {
         self.stats
+    }
+
+    fn count_activity(&mut self, ts: Timestamp) {
+        let Some(first) = self.first else { return };
+        let sec = ((ts.since(first).as_nanos() / 1_000_000_000) as usize).min(MAX_ACTIVITY_SECS);
+        if self.activity.len() <= sec {
+            self.activity.resize(sec + 1, 0);
+        }
+        self.activity[sec] = self.activity[sec].saturating_add(1);
     }
 
     /// Feeds one observation.
@@ -153,39 +168,20 @@ impl Engine {
             Err(e) => {
                 st.malformed += 1;
                 self.stats.unparseable += 1;
-                let ev = Evidence::new("parser", Kind::Malformed, 10, "unparseable", d.ts)
-                    .arg("reason", e.to_string());
-                self.record(Finding {
-                    source: src,
-                    evidence: ev,
+                let hit = Hit::new(src, Kind::Malformed, 10, "unparseable");
+                self.record("parser", &hit, d.ts, || {
+                    let mut a = Args::new();
+                    push_arg(&mut a, "reason", e.to_string());
+                    a
                 });
                 return;
             }
         };
-        let ctx = Ctx {
-            ts: d.ts,
-            d,
-            m,
-            src,
-            dst,
-            src_internal,
-            dst_internal,
-            src_trusted,
-            method: m.method(),
-            status: m.status().map_or(0, |s| s.0),
-        };
+        let ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
         if ctx.is_request() {
-            if let Some(first) = self.first {
-                let sec = (d.ts.since(first).as_nanos() / 1_000_000_000) as usize;
-                let sec = sec.min(MAX_ACTIVITY_SECS);
-                if self.activity.len() <= sec {
-                    self.activity.resize(sec + 1, 0);
-                }
-                self.activity[sec] = self.activity[sec].saturating_add(1);
-            }
             st.requests += 1;
             st.count_method(ctx.method);
-            if let Some(ua) = m.user_agent() {
+            if let Some(ua) = ctx.user_agent {
                 st.add_agent(ua);
             }
         } else {
@@ -198,62 +194,129 @@ impl Engine {
         if !defects.is_empty() {
             st.malformed += 1;
             self.stats.with_defects += 1;
-            let names: Vec<&str> = defects.iter().collect();
-            let ev = Evidence::new("parser", Kind::Malformed, 10, "defects", d.ts)
-                .arg("defects", names.join(", "));
-            self.findings.push(Finding {
-                source: src,
-                evidence: ev,
+        }
+        if ctx.is_request() {
+            self.count_activity(d.ts);
+        }
+        if !defects.is_empty() {
+            let hit = Hit::new(src, Kind::Malformed, 10, "defects");
+            self.record("parser", &hit, d.ts, || {
+                let mut a = Args::new();
+                push_arg(
+                    &mut a,
+                    "defects",
+                    defects.iter().collect::<Vec<_>>().join(", "),
+                );
+                a
             });
         }
         self.trust.observe(&ctx);
-        self.calls.observe(&ctx);
+        self.calls.observe(&ctx, src_trusted);
         self.alg.observe(&ctx);
         self.loops.observe(&ctx);
         self.exposure.observe(&ctx);
-        let mut findings = std::mem::take(&mut self.findings);
-        for det in &mut self.detectors {
-            det.on_message(&ctx, &mut findings);
+        let mut hits = std::mem::take(&mut self.hits);
+        let buf = &mut self.scratch;
+        for (i, det) in self.detectors.iter_mut().enumerate() {
+            det.on_message(&ctx, buf);
+            hits.extend(buf.drain(..).map(|h| (i, h)));
         }
-        for f in findings.drain(..) {
-            self.record(f);
+        for (i, hit) in hits.drain(..) {
+            self.record_detector_hit(i, &hit, &ctx);
         }
-        self.findings = findings;
+        self.hits = hits;
     }
 
-    fn record(&mut self, f: Finding) {
-        let internal = self.is_internal(f.source);
-        let trusted = self.trust.is_trusted(f.source) || self.trust.is_allowlisted(f.source);
-        let threshold = self.cfg.thresholds.malicious_confidence;
-        let st = self.sources.entry(&f.source);
-        if st.messages == 0 {
-            // Evidence against a source we have not seen send (e.g. the
-            // requester of answered brute-force attempts in a one-sided capture).
-            st.first = f.evidence.first_seen;
-            st.last = f.evidence.last_seen;
-            st.internal = internal;
-        }
-        let ev = f.evidence.clone();
-        let up = st.add_evidence(f.evidence);
-        if up && !trusted && !st.reported && st.max_confidence >= threshold {
-            st.reported = true;
-            if self.actions.len() >= MAX_PENDING_ACTIONS {
-                self.actions.pop_front();
-                self.stats.actions_dropped += 1;
-            }
-            self.actions.push_back(Action::Incident {
-                source: f.source,
-                kind: ev.kind,
-                confidence: ev.confidence,
-                evidence: ev,
-                internal,
-            });
-        }
+    fn record_detector_hit(&mut self, i: usize, hit: &Hit, ctx: &Ctx<'_>) {
+        let Some(det) = self.detectors.get(i) else {
+            return;
+        };
+        let name = det.name();
+        let describe = || det.describe(hit, ctx);
+        // Split borrows: `record` needs the other fields mutably.
+        let (sources, trust, actions, stats, cfg, lan) = (
+            &mut self.sources,
+            &self.trust,
+            &mut self.actions,
+            &mut self.stats,
+            &self.cfg,
+            &self.lan,
+        );
+        record_into(
+            sources, trust, actions, stats, cfg, lan, name, hit, ctx.ts, describe,
+        );
+    }
+
+    fn record(
+        &mut self,
+        detector: &'static str,
+        hit: &Hit,
+        ts: Timestamp,
+        describe: impl FnOnce() -> Args,
+    ) {
+        record_into(
+            &mut self.sources,
+            &self.trust,
+            &mut self.actions,
+            &mut self.stats,
+            &self.cfg,
+            &self.lan,
+            detector,
+            hit,
+            ts,
+            describe,
+        );
     }
 
     /// The next action the edges should carry out; drain until `None`.
     #[must_use]
     pub fn poll_action(&mut self) -> Option<Action> {
         self.actions.pop_front()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_into(
+    sources: &mut Sources,
+    trust: &Trust,
+    actions: &mut VecDeque<Action>,
+    stats: &mut EngineStats,
+    cfg: &EngineConfig,
+    lan: &PrefixList,
+    detector: &'static str,
+    hit: &Hit,
+    ts: Timestamp,
+    describe: impl FnOnce() -> Args,
+) {
+    let internal = is_private(hit.source) || lan.contains(hit.source);
+    let st = sources.entry(&hit.source);
+    if st.messages == 0 {
+        // Evidence against a source we have not seen send (e.g. the
+        // requester of answered brute-force attempts in a one-sided capture).
+        st.first = ts;
+        st.last = ts;
+        st.internal = internal;
+    }
+    let up = st.add_hit(detector, hit, ts, describe);
+    if up && !st.reported && st.max_confidence >= cfg.thresholds.malicious_confidence {
+        if trust.is_trusted(hit.source) || trust.is_allowlisted(hit.source) {
+            return;
+        }
+        st.reported = true;
+        let evidence = st
+            .evidence
+            .iter()
+            .find(|e| e.detector == detector && e.code == hit.code && e.key == hit.key)
+            .cloned()
+            .unwrap_or_else(|| Evidence::new(detector, hit.kind, hit.confidence, hit.code, ts));
+        if actions.len() >= MAX_PENDING_ACTIONS {
+            actions.pop_front();
+            stats.actions_dropped += 1;
+        }
+        actions.push_back(Action::Incident {
+            source: hit.source,
+            evidence,
+            internal,
+        });
     }
 }

@@ -1,10 +1,10 @@
-//! The per-message context every detector sees, computed once.
+//! The per-message context every detector sees. Each header a detector may
+//! need is parsed once here, not once per detector.
 
-use std::borrow::Cow;
 use std::net::IpAddr;
 
 use ghostguard_packet::{Datagram, Timestamp};
-use ghostguard_sip::{Message, Method};
+use ghostguard_sip::{CSeq, HeaderName, Message, Method, NameAddr, Uri, Via};
 
 /// One SIP message with the facts about its addresses.
 pub(crate) struct Ctx<'a> {
@@ -21,32 +21,77 @@ pub(crate) struct Ctx<'a> {
     pub method: Option<Method<'a>>,
     /// Status code of a response; 0 for requests.
     pub status: u16,
+    pub call_id: Option<&'a [u8]>,
+    pub cseq: Option<CSeq<'a>>,
+    pub from: Option<NameAddr<'a>>,
+    pub to: Option<NameAddr<'a>>,
+    /// The To header carries a tag: the request is inside a dialog.
+    pub in_dialog: bool,
+    pub via: Option<Via<'a>>,
+    pub ruri: Option<Uri<'a>>,
+    pub user_agent: Option<&'a [u8]>,
+    /// The body is SDP.
+    pub sdp: bool,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     pub(crate) fn is_request(&self) -> bool {
         self.method.is_some()
     }
 
-    /// The method a response answers (from CSeq), or the request's method.
-    pub(crate) fn cseq_method(&self) -> Option<Method<'_>> {
-        self.m.cseq().map(|c| c.method)
+    /// The user a request is aimed at: the To user, else the Request-URI user.
+    pub(crate) fn target_user(&self) -> Option<&'a [u8]> {
+        self.to
+            .as_ref()
+            .and_then(|t| t.uri.user)
+            .or_else(|| self.request_user())
     }
-}
 
-/// The user a request is aimed at: the To user, else the Request-URI user.
-pub(crate) fn target_user<'a>(m: &Message<'a>) -> Option<Cow<'a, [u8]>> {
-    if let Some(to) = m.to() {
-        if let Some(u) = to.uri.user {
-            return Some(Cow::Borrowed(u));
+    /// The Request-URI user part (for `tel:` URIs, the number).
+    pub(crate) fn request_user(&self) -> Option<&'a [u8]> {
+        self.ruri.as_ref().and_then(|u| u.user)
+    }
+
+    /// The parsed context of one message.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        d: &'a Datagram<'a>,
+        m: &'a Message<'a>,
+        src: IpAddr,
+        dst: IpAddr,
+        src_internal: bool,
+        dst_internal: bool,
+        src_trusted: bool,
+    ) -> Ctx<'a> {
+        let method = m.method();
+        let to = m.to();
+        let in_dialog = to.as_ref().is_some_and(|t| t.tag().is_some());
+        Ctx {
+            ts: d.ts,
+            d,
+            m,
+            src,
+            dst,
+            src_internal,
+            dst_internal,
+            src_trusted,
+            status: m.status().map_or(0, |s| s.0),
+            call_id: m.call_id(),
+            cseq: m.cseq(),
+            from: m.from(),
+            to,
+            in_dialog,
+            via: m.via(),
+            ruri: if method.is_some() {
+                m.request_uri()
+            } else {
+                None
+            },
+            user_agent: m.user_agent(),
+            sdp: has_sdp(m),
+            method,
         }
     }
-    request_user(m)
-}
-
-/// The Request-URI user part (for `tel:` URIs, the number).
-pub(crate) fn request_user<'a>(m: &Message<'a>) -> Option<Cow<'a, [u8]>> {
-    m.request_uri().and_then(|u| u.user.map(Cow::Borrowed))
 }
 
 /// Text for a report: lossy UTF-8, control characters replaced, cut short.
@@ -64,9 +109,11 @@ pub(crate) fn has_sdp(m: &Message<'_>) -> bool {
     if body.is_empty() {
         return false;
     }
-    match m.header(ghostguard_sip::HeaderName::ContentType) {
+    match m.header(HeaderName::ContentType) {
         Some(h) => {
-            memchr::memmem::find(&h.raw_value.to_ascii_lowercase(), b"application/sdp").is_some()
+            let v = h.raw_value;
+            v.windows(15)
+                .any(|w| w.eq_ignore_ascii_case(b"application/sdp"))
         }
         None => body.starts_with(b"v=0"),
     }

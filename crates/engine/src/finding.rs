@@ -30,6 +30,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in report order.
+    pub const ALL: [Kind; 8] = [
+        Kind::Scanner,
+        Kind::Enumeration,
+        Kind::Bruteforce,
+        Kind::Flood,
+        Kind::Sweep,
+        Kind::TollFraud,
+        Kind::GhostCall,
+        Kind::Malformed,
+    ];
+
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -45,6 +57,9 @@ impl Kind {
     }
 }
 
+/// The facts a piece of evidence cites, by name.
+pub type Args = Vec<(&'static str, String)>;
+
 /// One piece of evidence against a source. `code` is a stable identifier
 /// (the report translates it); `args` are the facts it cites.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -55,13 +70,19 @@ pub struct Evidence {
     pub confidence: u8,
     pub code: &'static str,
     #[serde(serialize_with = "crate::analysis::ser_args")]
-    pub args: Vec<(&'static str, String)>,
+    pub args: Args,
     #[serde(serialize_with = "crate::analysis::ser_ts")]
     pub first_seen: Timestamp,
     #[serde(serialize_with = "crate::analysis::ser_ts")]
     pub last_seen: Timestamp,
     /// How many times this evidence was seen.
     pub count: u64,
+    /// Tells pieces with one code apart (e.g. which signature rule).
+    #[serde(skip)]
+    pub key: u32,
+    /// The size the args describe (distinct users, failures, ...).
+    #[serde(skip)]
+    pub magnitude: u32,
 }
 
 impl Evidence {
@@ -82,22 +103,15 @@ impl Evidence {
             first_seen: ts,
             last_seen: ts,
             count: 1,
+            key: 0,
+            magnitude: 0,
         }
     }
 
     /// Adds a fact. Values are cut to 120 bytes (they come from attackers).
     #[must_use]
     pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        let mut v: String = value.into();
-        if v.len() > 120 {
-            let mut cut = 120;
-            while !v.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            v.truncate(cut);
-            v.push('…');
-        }
-        self.args.push((name, v));
+        push_arg(&mut self.args, name, value);
         self
     }
 
@@ -110,10 +124,51 @@ impl Evidence {
     }
 }
 
-/// A detector's output: evidence against one network source address.
-#[derive(Clone, Debug)]
-pub struct Finding {
-    /// The network source address. Never an address from a SIP header.
+/// Appends a fact, cut to 120 bytes.
+pub fn push_arg(args: &mut Args, name: &'static str, value: impl Into<String>) {
+    let mut v: String = value.into();
+    if v.len() > 120 {
+        let mut cut = 120;
+        while !v.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        v.truncate(cut);
+        v.push('…');
+    }
+    args.push((name, v));
+}
+
+/// A detector's output: a hit against one network source address (never an
+/// address from a SIP header). Cheap to make: the engine asks the detector
+/// to describe it in words only when it is new for that source, or its
+/// magnitude has doubled.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hit {
     pub source: IpAddr,
-    pub evidence: Evidence,
+    pub kind: Kind,
+    pub confidence: u8,
+    pub code: &'static str,
+    pub key: u32,
+    pub magnitude: u32,
+}
+
+impl Hit {
+    pub(crate) fn new(source: IpAddr, kind: Kind, confidence: u8, code: &'static str) -> Hit {
+        Hit {
+            source,
+            kind,
+            confidence,
+            code,
+            key: 0,
+            magnitude: 0,
+        }
+    }
+    pub(crate) fn key(mut self, key: u32) -> Hit {
+        self.key = key;
+        self
+    }
+    pub(crate) fn magnitude(mut self, m: u32) -> Hit {
+        self.magnitude = m;
+        self
+    }
 }

@@ -23,6 +23,8 @@ pub(crate) struct Call {
     pub source: IpAddr,
     pub caller: String,
     pub display: Option<String>,
+    /// The user dialled (Request-URI user, else To user).
+    pub callee: Option<String>,
     pub user_agent: Option<String>,
     pub time: Timestamp,
     pub rang: bool,
@@ -49,14 +51,15 @@ impl Calls {
         }
     }
 
-    pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
-        let m = ctx.m;
+    /// Records initial INVITEs and the callee's answers. INVITEs from a
+    /// source already known to be trusted are not kept (they cannot be
+    /// ghost calls), which keeps the bound for the calls that matter.
+    pub(crate) fn observe(&mut self, ctx: &Ctx<'_>, src_trusted: bool) {
         if ctx.method == Some(Method::Invite) {
-            let to = m.to();
-            if to.as_ref().is_some_and(|t| t.tag().is_some()) {
-                return; // re-INVITE inside a dialog
+            if ctx.in_dialog || src_trusted {
+                return;
             }
-            let Some(cid) = m.call_id() else { return };
+            let Some(cid) = ctx.call_id else { return };
             let key = self.hasher.hash(&(cid, ctx.dst));
             let slot = self.index.entry(&key);
             if slot.is_some() {
@@ -67,28 +70,27 @@ impl Calls {
                 return;
             }
             *slot = Some(self.list.len());
-            let from = m.from();
-            let caller = from
-                .as_ref()
-                .and_then(|f| f.uri.user.map(text))
-                .unwrap_or_default();
-            let display = from
-                .as_ref()
-                .and_then(|f| f.display.as_ref().map(|d| text(d)));
+            let from = ctx.from.as_ref();
             self.list.push(Call {
                 phone: ctx.dst,
                 source: ctx.src,
-                caller,
-                display,
-                user_agent: m.user_agent().map(text),
+                caller: from.and_then(|f| f.uri.user.map(text)).unwrap_or_default(),
+                display: from.and_then(|f| f.display.as_ref().map(|d| text(d))),
+                callee: ctx.request_user().or_else(|| ctx.target_user()).map(text),
+                user_agent: ctx.user_agent.map(text),
                 time: ctx.ts,
                 rang: false,
                 answered: false,
                 final_status: None,
                 source_internal: ctx.src_internal,
             });
-        } else if ctx.status >= 101 && m.cseq().is_some_and(|c| c.method == Method::Invite) {
-            let Some(cid) = m.call_id() else { return };
+        } else if ctx.status >= 101
+            && ctx
+                .cseq
+                .as_ref()
+                .is_some_and(|c| c.method == Method::Invite)
+        {
+            let Some(cid) = ctx.call_id else { return };
             // The callee answers: the response's source is the phone.
             let key = self.hasher.hash(&(cid, ctx.src));
             let Some(Some(i)) = self.index.peek(&key).copied() else {

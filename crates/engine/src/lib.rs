@@ -33,3 +33,4 @@ pub use config::{ConfigError, EngineConfig};
 pub use engine::{Action, Engine, Observation};
 pub use finding::{Evidence, Kind};
 pub use rules::{Rules, RulesError};
+pub use trust::TrustReason;

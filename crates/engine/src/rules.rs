@@ -233,23 +233,30 @@ impl Rules {
         self.signatures.is_empty()
     }
 
-    /// The strongest signature matching `value` in `field`, if any.
+    /// The strongest signature matching `value` in `field`, with its index.
     #[must_use]
-    pub fn best_match(&self, field: Field, value: &[u8]) -> Option<&Signature> {
+    pub fn best_match(&self, field: Field, value: &[u8]) -> Option<(usize, &Signature)> {
         let (ac, idx) = self.matchers.get(field as usize)?.as_ref()?;
-        let mut best: Option<&Signature> = None;
+        let mut best: Option<(usize, &Signature)> = None;
         for m in ac.find_overlapping_iter(value) {
-            let sig = &self.signatures[idx[m.pattern().as_usize()]];
+            let i = idx[m.pattern().as_usize()];
+            let sig = &self.signatures[i];
             let ok = match sig.match_type {
                 MatchType::Contains => true,
                 MatchType::Prefix => m.start() == 0,
                 MatchType::Equals => m.start() == 0 && m.end() == value.len(),
             };
-            if ok && best.is_none_or(|b| b.confidence < sig.confidence) {
-                best = Some(sig);
+            if ok && best.is_none_or(|(_, b)| b.confidence < sig.confidence) {
+                best = Some((i, sig));
             }
         }
         best
+    }
+
+    /// The signature at `index` (as returned by [`Rules::best_match`]).
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<&Signature> {
+        self.signatures.get(index)
     }
 }
 
@@ -261,7 +268,7 @@ mod tests {
     fn default_rules_parse_and_match() {
         let r = Rules::default_rules().unwrap();
         assert!(r.len() >= 20);
-        let s = r.best_match(Field::UserAgent, b"Friendly-Scanner").unwrap();
+        let (_, s) = r.best_match(Field::UserAgent, b"Friendly-Scanner").unwrap();
         assert_eq!(s.tool, "SIPVicious");
         assert!(
             r.best_match(Field::UserAgent, b"Yealink SIP-T46S 66.86.0.15")

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use ghostguard_packet::Timestamp;
 use ghostguard_sip::Method;
 
-use crate::finding::Evidence;
+use crate::finding::{Args, Evidence, Hit};
 use crate::window::Table;
 
 /// DoS: evidence entries kept per source; more distinct pieces are counted
@@ -61,27 +61,42 @@ impl SourceState {
         }
     }
 
-    /// Merges a piece of evidence; returns true when the source's strongest
-    /// confidence went up.
-    pub(crate) fn add_evidence(&mut self, ev: Evidence) -> bool {
-        let confidence = ev.confidence;
-        let same = |e: &Evidence| {
-            e.detector == ev.detector
-                && e.code == ev.code
-                && (ev.detector != "signature" || e.args.first() == ev.args.first())
-        };
-        if let Some(e) = self.evidence.iter_mut().find(|e| same(e)) {
-            e.count += 1;
-            e.last_seen = ev.last_seen.max(e.last_seen);
-            let num = |e: &Evidence| e.args.first().and_then(|(_, v)| v.parse::<u64>().ok());
-            if num(&ev) >= num(e) {
-                e.args = ev.args;
+    /// Records a hit: counts it on the matching evidence, or adds new
+    /// evidence described by `describe` (called only when the hit is new
+    /// or has doubled in magnitude). Returns true when the source's
+    /// strongest confidence went up.
+    pub(crate) fn add_hit(
+        &mut self,
+        detector: &'static str,
+        hit: &Hit,
+        ts: Timestamp,
+        describe: impl FnOnce() -> Args,
+    ) -> bool {
+        let full = self.evidence.len() >= MAX_EVIDENCE;
+        let found = self
+            .evidence
+            .iter_mut()
+            .find(|e| e.detector == detector && e.code == hit.code && e.key == hit.key);
+        match found {
+            Some(e) => {
+                e.count += 1;
+                e.last_seen = e.last_seen.max(ts);
+                if hit.magnitude > e.magnitude && hit.magnitude >= e.magnitude.saturating_mul(2) {
+                    e.args = describe();
+                    e.magnitude = hit.magnitude;
+                }
             }
-        } else if self.evidence.len() < MAX_EVIDENCE {
-            self.evidence.push(ev);
+            None if !full => {
+                let mut e = Evidence::new(detector, hit.kind, hit.confidence, hit.code, ts);
+                e.key = hit.key;
+                e.magnitude = hit.magnitude;
+                e.args = describe();
+                self.evidence.push(e);
+            }
+            None => {}
         }
-        if confidence > self.max_confidence {
-            self.max_confidence = confidence;
+        if hit.confidence > self.max_confidence {
+            self.max_confidence = hit.confidence;
             return true;
         }
         false

@@ -147,7 +147,7 @@ impl Trust {
     }
 
     pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
-        let (Some(cid), Some(cseq)) = (ctx.m.call_id(), ctx.m.cseq()) else {
+        let (Some(cid), Some(cseq)) = (ctx.call_id, ctx.cseq.as_ref()) else {
             return;
         };
         match ctx.method {

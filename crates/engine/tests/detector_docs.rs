@@ -66,6 +66,21 @@ fn page(name: &str, title: &str, file: &str, doc: &str) -> String {
 }
 
 #[test]
+fn every_running_detector_is_listed() {
+    let engine = ghostguard_engine::Engine::new(
+        Default::default(),
+        ghostguard_engine::Rules::default_rules().unwrap(),
+    )
+    .unwrap();
+    for name in engine.detector_names() {
+        assert!(
+            DETECTORS.iter().any(|(n, _, _)| *n == name),
+            "detector `{name}` has no docs page entry"
+        );
+    }
+}
+
+#[test]
 fn every_detector_has_a_current_page() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let docs = root.join("../../docs/detectors");

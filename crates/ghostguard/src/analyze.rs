@@ -20,8 +20,10 @@ use crate::resolve::{parse_net, resolve_trusted};
 pub fn engine_config(args: &AnalyzeArgs) -> Result<EngineConfig> {
     let mut cfg = match &args.config {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config {}", p.display()))?;
-            toml::from_str::<EngineConfig>(&text).with_context(|| format!("config {} is invalid", p.display()))?
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read config {}", p.display()))?;
+            toml::from_str::<EngineConfig>(&text)
+                .with_context(|| format!("config {} is invalid", p.display()))?
         }
         None => EngineConfig::default(),
     };
@@ -35,7 +37,10 @@ pub fn engine_config(args: &AnalyzeArgs) -> Result<EngineConfig> {
         cfg.allowlist.push(parse_net(w, "allowlist prefix")?);
     }
     for w in &args.phone {
-        let ip = w.trim().parse().map_err(|_| anyhow::anyhow!("`{w}` is not a phone address"))?;
+        let ip = w
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("`{w}` is not a phone address"))?;
         cfg.phones.push(ip);
     }
     cfg.validate().context("invalid engine settings")?;
@@ -45,7 +50,8 @@ pub fn engine_config(args: &AnalyzeArgs) -> Result<EngineConfig> {
 fn load_rules(path: Option<&Path>) -> Result<Rules> {
     match path {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read rules {}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read rules {}", p.display()))?;
             Rules::parse(&text).with_context(|| format!("rules file {} is invalid", p.display()))
         }
         None => Ok(Rules::default_rules()?),
@@ -57,9 +63,11 @@ fn progress(args: &AnalyzeArgs, total: Option<u64>, name: &str) -> Option<Progre
         return None;
     }
     let pb = ProgressBar::new(total.unwrap_or(0));
-    let style = ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})")
-        .map(|s| s.progress_chars("=> "))
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
     pb.set_style(style);
     pb.set_message(name.to_string());
     Some(pb)
@@ -67,9 +75,20 @@ fn progress(args: &AnalyzeArgs, total: Option<u64>, name: &str) -> Option<Progre
 
 /// Reads one capture into the engine. Returns its summary; a read error is
 /// recorded in the summary (everything before it stays in the engine).
-fn feed(path: &Path, args: &AnalyzeArgs, decoder: &mut Decoder, engine: &mut Engine) -> InputSummary {
+fn feed(
+    path: &Path,
+    args: &AnalyzeArgs,
+    decoder: &mut Decoder,
+    engine: &mut Engine,
+) -> InputSummary {
     let shown = path.display().to_string();
-    let mut summary = InputSummary { path: shown.clone(), format: String::new(), frames: 0, bytes: 0, error: None };
+    let mut summary = InputSummary {
+        path: shown.clone(),
+        format: String::new(),
+        frames: 0,
+        bytes: 0,
+        error: None,
+    };
     let mut reader = match CaptureReader::open(path) {
         Ok(r) => r,
         Err(e) => {
@@ -77,7 +96,14 @@ fn feed(path: &Path, args: &AnalyzeArgs, decoder: &mut Decoder, engine: &mut Eng
             return summary;
         }
     };
-    summary.format = format!("{:?}", reader.format());
+    summary.format = match reader.format() {
+        ghostguard_capture::Format::Pcap { nanos: true, .. } => "pcap (ns)".to_string(),
+        ghostguard_capture::Format::Pcap { .. } => "pcap".to_string(),
+        ghostguard_capture::Format::PcapNg => "pcapng".to_string(),
+    };
+    if reader.is_gzip() {
+        summary.format.push_str(", gzip");
+    }
     let pb = progress(args, reader.total_len(), &shown);
     let mut frames = 0u64;
     let result = {
@@ -85,7 +111,10 @@ fn feed(path: &Path, args: &AnalyzeArgs, decoder: &mut Decoder, engine: &mut Eng
             frames += 1;
             let _ = decoder.decode(frame, &mut |d| {
                 let parsed = ghostguard_sip::parse(d.payload);
-                let obs = Observation { datagram: d, message: parsed.as_ref() };
+                let obs = Observation {
+                    datagram: d,
+                    message: parsed.as_ref(),
+                };
                 engine.handle(obs);
                 while engine.poll_action().is_some() {}
             });
@@ -100,7 +129,7 @@ fn feed(path: &Path, args: &AnalyzeArgs, decoder: &mut Decoder, engine: &mut Eng
                     on_frame(frame);
                     n = n.wrapping_add(1);
                     if n % 8192 == 0 {
-                        pb.set_position(position.load(std::sync::atomic::Ordering::Relaxed));
+                        pb.set_position(position.position());
                     }
                 };
                 reader.for_each_frame(&mut with_bar)
@@ -120,6 +149,14 @@ fn feed(path: &Path, args: &AnalyzeArgs, decoder: &mut Decoder, engine: &mut Eng
     summary
 }
 
+fn decode_counters(s: &ghostguard_packet::DecodeStats) -> Vec<(String, u64)> {
+    s.counters()
+        .into_iter()
+        .filter(|(_, v)| *v > 0)
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
 pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let cfg = engine_config(args)?;
     let rules = load_rules(args.rules.as_deref())?;
@@ -129,7 +166,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     for path in &args.files {
         let s = feed(path, args, &mut decoder, &mut engine);
         if let Some(e) = &s.error {
-            eprintln!("ghostguard: {}: {e} (the report covers what was read before it)", s.path);
+            eprintln!(
+                "ghostguard: {}: {e} (the report covers what was read before it)",
+                s.path
+            );
         }
         inputs.push(s);
     }
@@ -138,7 +178,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let meta = ReportMeta {
         version: env!("CARGO_PKG_VERSION"),
         inputs,
-        decode: decoder.stats().counters().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        decode: decode_counters(decoder.stats()),
         generated_by: format!("ghostguard {}", env!("CARGO_PKG_VERSION")),
     };
     let format = match args.format {
@@ -166,7 +206,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    ghostguard_report::render(&analysis, &meta, format, lang, color, &mut out).context("cannot write the report")?;
+    ghostguard_report::render(&analysis, &meta, format, lang, color, &mut out)
+        .context("cannot write the report")?;
     out.flush().context("cannot write the report")?;
     Ok(if failed {
         ExitCode::from(2)

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "ghostguard", version, about = "Find and stop SIP ghost calls, scanners and toll fraud")]
+#[command(
+    name = "ghostguard",
+    version,
+    about = "Find and stop SIP ghost calls, scanners and toll fraud"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -19,7 +19,10 @@ impl Timestamp {
     /// Seconds and a sub-second part in nanoseconds (saturating).
     #[must_use]
     pub const fn from_parts(secs: i64, nanos: u32) -> Self {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(nanos as i64))
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(nanos as i64),
+        )
     }
 
     #[must_use]
@@ -54,7 +57,12 @@ impl Timestamp {
 
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:09}", self.as_secs(), self.0.rem_euclid(1_000_000_000))
+        write!(
+            f,
+            "{}.{:09}",
+            self.as_secs(),
+            self.0.rem_euclid(1_000_000_000)
+        )
     }
 }
 

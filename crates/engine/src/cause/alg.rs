@@ -135,11 +135,13 @@ impl AlgWatch {
 
     pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
         let m = ctx.m;
-        let Some(cseq) = m.cseq() else { return };
+        let Some(cseq) = ctx.cseq.as_ref() else {
+            return;
+        };
         if !matches!(cseq.method, Method::Invite | Method::Register) {
             return;
         }
-        if m.contact().is_none() && !has_sdp(m) {
+        if m.contact().is_none() && !ctx.sdp {
             return;
         }
         let (Some(cid), Some(branch)) = (m.call_id(), m.via().and_then(|v| v.branch())) else {

@@ -41,7 +41,10 @@ impl Exposure {
     }
 
     pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
-        if !ctx.is_request() || ctx.src_internal || !ctx.dst_internal {
+        // IPv6 phones often have global addresses behind a firewall pinhole,
+        // so IPv6 destinations are kept too; `finish` keeps those that turn
+        // out to be phones outside the source's /64.
+        if !ctx.is_request() || ctx.src_internal || !(ctx.dst_internal || ctx.dst.is_ipv6()) {
             return;
         }
         let st = self.by_source.entry(&ctx.src);

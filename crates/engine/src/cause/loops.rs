@@ -64,12 +64,23 @@ impl LoopWatch {
     }
 
     pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
+        // The same transaction's same message: Call-ID, branch, CSeq and
+        // status tell different messages apart (floods repeat everything
+        // else); length and head guard against a missing Call-ID.
         let p = ctx.d.payload;
-        let head = &p[..p.len().min(96)];
-        let tail = &p[p.len().saturating_sub(32)..];
-        let key = self
-            .hasher
-            .hash(&(p.len(), head, tail, ctx.d.src, ctx.d.dst));
+        let head = &p[..p.len().min(64)];
+        let branch = ctx.via.as_ref().and_then(|v| v.branch());
+        let seq = ctx.cseq.as_ref().map(|c| c.seq);
+        let key = self.hasher.hash(&(
+            p.len(),
+            head,
+            ctx.call_id,
+            branch,
+            seq,
+            ctx.status,
+            ctx.d.src,
+            ctx.d.dst,
+        ));
         let slot = &mut self.slots[(key as usize) % SLOTS];
         let ttl = ctx.d.ttl;
         if slot.key != key || ctx.ts.since(slot.start) > WINDOW {

@@ -27,6 +27,15 @@ pub enum CauseKind {
 }
 
 impl CauseKind {
+    /// Every cause, in the order to fix them.
+    pub const ALL: [CauseKind; 5] = [
+        CauseKind::InfectedHost,
+        CauseKind::Loop,
+        CauseKind::PortForward,
+        CauseKind::SipAlg,
+        CauseKind::OpenPhone,
+    ];
+
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -70,6 +79,45 @@ pub enum Remedy {
     ReplaceRouter,
     /// Connect the phone alone to the firewall to test.
     IsolatePhoneTest,
+}
+
+impl Remedy {
+    /// Every remedy.
+    pub const ALL: [Remedy; 13] = [
+        Remedy::IsolateInfectedHost,
+        Remedy::CleanInfectedHostChangeWifi,
+        Remedy::SwitchOffTest,
+        Remedy::RemovePortForward,
+        Remedy::DisableSipAlg,
+        Remedy::DisableHardwareNat,
+        Remedy::PhoneTrustedServersOnly,
+        Remedy::FirewallProviderOnly,
+        Remedy::ChangeSipPort,
+        Remedy::FixLoop,
+        Remedy::RestartEquipment,
+        Remedy::ReplaceRouter,
+        Remedy::IsolatePhoneTest,
+    ];
+
+    /// The stable id (as in JSON).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Remedy::IsolateInfectedHost => "isolate-infected-host",
+            Remedy::CleanInfectedHostChangeWifi => "clean-infected-host-change-wifi",
+            Remedy::SwitchOffTest => "switch-off-test",
+            Remedy::RemovePortForward => "remove-port-forward",
+            Remedy::DisableSipAlg => "disable-sip-alg",
+            Remedy::DisableHardwareNat => "disable-hardware-nat",
+            Remedy::PhoneTrustedServersOnly => "phone-trusted-servers-only",
+            Remedy::FirewallProviderOnly => "firewall-provider-only",
+            Remedy::ChangeSipPort => "change-sip-port",
+            Remedy::FixLoop => "fix-loop",
+            Remedy::RestartEquipment => "restart-equipment",
+            Remedy::ReplaceRouter => "replace-router",
+            Remedy::IsolatePhoneTest => "isolate-phone-test",
+        }
+    }
 }
 
 /// One fact behind a cause.

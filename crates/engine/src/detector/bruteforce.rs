@@ -25,20 +25,20 @@ use std::net::IpAddr;
 use ghostguard_packet::Span;
 
 use crate::config::Thresholds;
-use crate::detector::Detector;
-use crate::event::{Ctx, target_user, text};
-use crate::finding::{Evidence, Finding, Kind};
+use crate::detector::{Detector, secs};
+use crate::event::{Ctx, text};
+use crate::finding::{Args, Hit, Kind, push_arg};
 use crate::window::{Counter, KeyHasher, Table};
 
 #[derive(Debug, Default)]
 struct Pending {
-    user: String,
+    user: u64,
 }
 
 #[derive(Debug, Default)]
 struct State {
     failures: Counter,
-    users: Vec<String>,
+    users: Vec<(u64, String)>,
 }
 
 #[derive(Debug)]
@@ -63,8 +63,8 @@ impl Bruteforce {
     }
 
     fn key(&self, requester: IpAddr, ctx: &Ctx<'_>) -> Option<u64> {
-        let cid = ctx.m.call_id()?;
-        let seq = ctx.m.cseq()?.seq;
+        let cid = ctx.call_id?;
+        let seq = ctx.cseq.as_ref()?.seq;
         Some(self.hasher.hash(&(requester, cid, seq)))
     }
 }
@@ -74,12 +74,19 @@ impl Detector for Bruteforce {
         "bruteforce"
     }
 
-    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         if ctx.is_request() {
             if ctx.m.has_credentials() {
                 if let Some(k) = self.key(ctx.src, ctx) {
-                    let user = target_user(ctx.m).map(|u| text(&u)).unwrap_or_default();
+                    let user = ctx.target_user().map_or(0, |u| self.hasher.hash(u));
                     self.pending.entry(&k).user = user;
+                    // Remember the user's name once per source, for the evidence.
+                    if let Some(u) = ctx.target_user() {
+                        let st = self.by_source.entry(&ctx.src);
+                        if st.users.len() < 4 && !st.users.iter().any(|(h, _)| *h == user) {
+                            st.users.push((user, text(u)));
+                        }
+                    }
                 }
             }
             return;
@@ -91,27 +98,32 @@ impl Detector for Bruteforce {
         let Some(k) = self.key(requester, ctx) else {
             return;
         };
-        let Some(p) = self.pending.get(&k) else {
+        if self.pending.get(&k).is_none() {
             return;
-        };
-        let user = std::mem::take(&mut p.user);
+        }
         let st = self.by_source.entry(&requester);
         let n = st.failures.hit(ctx.ts, self.window);
-        if st.users.len() < 4 && !user.is_empty() && !st.users.contains(&user) {
-            st.users.push(user);
-        }
         if n >= self.failures {
-            let ev = Evidence::new("bruteforce", Kind::Bruteforce, 85, "auth-failures", ctx.ts)
-                .arg("failures", n.to_string())
-                .arg(
-                    "window_secs",
-                    (self.window.as_nanos() / 1_000_000_000).to_string(),
-                )
-                .arg("users", st.users.join(", "));
-            out.push(Finding {
-                source: requester,
-                evidence: ev,
-            });
+            out.push(Hit::new(requester, Kind::Bruteforce, 85, "auth-failures").magnitude(n));
         }
+    }
+
+    fn describe(&self, hit: &Hit, _ctx: &Ctx<'_>) -> Args {
+        let mut args = Args::new();
+        push_arg(&mut args, "failures", hit.magnitude.to_string());
+        push_arg(&mut args, "window_secs", secs(self.window));
+        let users = self
+            .by_source
+            .peek(&hit.source)
+            .map(|s| {
+                s.users
+                    .iter()
+                    .map(|(_, u)| u.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        push_arg(&mut args, "users", users);
+        args
     }
 }

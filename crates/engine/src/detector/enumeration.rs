@@ -5,7 +5,7 @@
 //! answer differently from "no such user"; SIPPTS `sipexten` does the same.
 //!
 //! **Signals**: distinct target users (To user, else Request-URI user) in
-//! requests from one source within a window. Error answers (404, 403, 401,
+//! out-of-dialog requests (no To-tag) from one source within a window. Error answers (404, 403, 401,
 //! 407, 484) sent back to the source are counted as supporting evidence.
 //!
 //! **Defaults**: 6 distinct users within 10 s (one existing tool flags more
@@ -23,9 +23,9 @@ use std::net::IpAddr;
 use ghostguard_packet::Span;
 
 use crate::config::Thresholds;
-use crate::detector::Detector;
-use crate::event::{Ctx, target_user, text};
-use crate::finding::{Evidence, Finding, Kind};
+use crate::detector::{Detector, secs};
+use crate::event::{Ctx, text};
+use crate::finding::{Args, Hit, Kind, push_arg};
 use crate::window::{Counter, Distinct, KeyHasher, Table};
 
 #[derive(Debug, Default)]
@@ -59,36 +59,25 @@ impl Detector for Enumeration {
         "enumeration"
     }
 
-    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         if ctx.is_request() {
-            let Some(user) = target_user(ctx.m) else {
+            // Only requests outside a dialog probe for users; a BYE or a
+            // re-INVITE (To-tag present) goes to whoever the phone talks to.
+            if ctx.in_dialog {
+                return;
+            }
+            let Some(user) = ctx.target_user() else {
                 return;
             };
             let st = self.by_source.entry(&ctx.src);
-            let n = st
-                .users
-                .insert(ctx.ts, self.window, self.hasher.hash(&*user));
-            if st.sample.len() < 8 && !st.sample.iter().any(|s| s.as_bytes() == &*user) {
-                st.sample.push(text(&user));
+            let n = st.users.insert(ctx.ts, self.window, self.hasher.hash(user));
+            if st.sample.len() < 8 && !st.sample.iter().any(|s| s.as_bytes() == user) {
+                st.sample.push(text(user));
             }
             if n >= self.targets as usize {
-                let ev = Evidence::new(
-                    "enumeration",
-                    Kind::Enumeration,
-                    80,
-                    "distinct-users",
-                    ctx.ts,
-                )
-                .arg("users", n.to_string())
-                .arg(
-                    "window_secs",
-                    (self.window.as_nanos() / 1_000_000_000).to_string(),
-                )
-                .arg("sample", st.sample.join(", "));
-                out.push(Finding {
-                    source: ctx.src,
-                    evidence: ev,
-                });
+                out.push(
+                    Hit::new(ctx.src, Kind::Enumeration, 80, "distinct-users").magnitude(n as u32),
+                );
             }
         } else if matches!(ctx.status, 403 | 404 | 401 | 407 | 484) {
             // An error answer goes back to the requester: the packet's destination.
@@ -97,13 +86,25 @@ impl Detector for Enumeration {
             };
             let n = st.errors.hit(ctx.ts, self.window);
             if n >= 2 * self.targets {
-                let ev = Evidence::new("enumeration", Kind::Enumeration, 35, "error-burst", ctx.ts)
-                    .arg("errors", n.to_string());
-                out.push(Finding {
-                    source: ctx.dst,
-                    evidence: ev,
-                });
+                out.push(Hit::new(ctx.dst, Kind::Enumeration, 35, "error-burst").magnitude(n));
             }
         }
+    }
+
+    fn describe(&self, hit: &Hit, _ctx: &Ctx<'_>) -> Args {
+        let mut args = Args::new();
+        if hit.code == "distinct-users" {
+            push_arg(&mut args, "users", hit.magnitude.to_string());
+            push_arg(&mut args, "window_secs", secs(self.window));
+            let sample = self
+                .by_source
+                .peek(&hit.source)
+                .map(|s| s.sample.join(", "))
+                .unwrap_or_default();
+            push_arg(&mut args, "sample", sample);
+        } else {
+            push_arg(&mut args, "errors", hit.magnitude.to_string());
+        }
+        args
     }
 }

@@ -25,9 +25,9 @@ use ghostguard_packet::Span;
 use ghostguard_sip::Method;
 
 use crate::config::Thresholds;
-use crate::detector::Detector;
+use crate::detector::{Detector, secs};
 use crate::event::Ctx;
-use crate::finding::{Evidence, Finding, Kind};
+use crate::finding::{Args, Hit, Kind, push_arg};
 use crate::window::{Counter, Table};
 
 #[derive(Debug, Default)]
@@ -62,34 +62,33 @@ impl Detector for Flood {
         "flood"
     }
 
-    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         let Some(method) = ctx.method else { return };
         if matches!(method, Method::Ack | Method::Cancel | Method::Bye) {
             return;
         }
         let st = self.by_source.entry(&ctx.src);
         let n = st.requests.hit(ctx.ts, self.window);
-        let secs = |s: Span| (s.as_nanos() / 1_000_000_000).to_string();
         if n >= self.requests {
-            let ev = Evidence::new("flood", Kind::Flood, 80, "request-rate", ctx.ts)
-                .arg("requests", n.to_string())
-                .arg("window_secs", secs(self.window));
-            out.push(Finding {
-                source: ctx.src,
-                evidence: ev,
-            });
+            out.push(Hit::new(ctx.src, Kind::Flood, 80, "request-rate").magnitude(n));
         }
         if method == Method::Invite {
             let n = st.invites.hit(ctx.ts, self.invite_window);
             if n >= self.invites {
-                let ev = Evidence::new("flood", Kind::Flood, 80, "invite-rate", ctx.ts)
-                    .arg("invites", n.to_string())
-                    .arg("window_secs", secs(self.invite_window));
-                out.push(Finding {
-                    source: ctx.src,
-                    evidence: ev,
-                });
+                out.push(Hit::new(ctx.src, Kind::Flood, 80, "invite-rate").magnitude(n));
             }
         }
+    }
+
+    fn describe(&self, hit: &Hit, _ctx: &Ctx<'_>) -> Args {
+        let mut args = Args::new();
+        if hit.code == "request-rate" {
+            push_arg(&mut args, "requests", hit.magnitude.to_string());
+            push_arg(&mut args, "window_secs", secs(self.window));
+        } else {
+            push_arg(&mut args, "invites", hit.magnitude.to_string());
+            push_arg(&mut args, "window_secs", secs(self.invite_window));
+        }
+        args
     }
 }

@@ -1,15 +1,17 @@
 //! Detectors: one file each, behind one small trait.
 //!
-//! A detector sees every SIP message (with its addresses) and emits
-//! [`Finding`]s against the network source address. It keeps its own state
-//! in bounded [`Table`](crate::window::Table)s and reads time only from the
-//! message.
+//! A detector sees every SIP message (with its addresses, headers parsed
+//! once in [`Ctx`]) and pushes [`Hit`]s against the network source address.
+//! It keeps its own state in bounded [`Table`](crate::window::Table)s and
+//! reads time only from the message. Hits cost no allocation; the engine
+//! calls [`Detector::describe`] only when a hit is new evidence for its
+//! source or has doubled in magnitude, so a flood costs counters, not strings.
 
 use std::sync::Arc;
 
 use crate::config::Thresholds;
 use crate::event::Ctx;
-use crate::finding::Finding;
+use crate::finding::{Args, Hit};
 use crate::rules::Rules;
 
 mod bruteforce;
@@ -23,8 +25,10 @@ mod tollfraud;
 pub(crate) trait Detector: std::fmt::Debug + Send {
     /// Stable name, used in evidence and docs (`docs/detectors/<name>.md`).
     fn name(&self) -> &'static str;
-    /// Looks at one message; pushes findings to `out`.
-    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>);
+    /// Looks at one message; pushes hits to `out`.
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>);
+    /// The facts behind a hit this detector made for the message in `ctx`.
+    fn describe(&self, hit: &Hit, ctx: &Ctx<'_>) -> Args;
 }
 
 /// Every detector, configured.
@@ -42,4 +46,9 @@ pub(crate) fn all(
         Box::new(sweep::Sweep::new(t, max_sources)),
         Box::new(tollfraud::TollFraud::new(t, max_sources)),
     ]
+}
+
+/// Seconds of a window, for evidence.
+pub(crate) fn secs(s: ghostguard_packet::Span) -> String {
+    (s.as_nanos() / 1_000_000_000).to_string()
 }

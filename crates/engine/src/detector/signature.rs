@@ -25,9 +25,9 @@ use std::sync::Arc;
 use ghostguard_sip::sdp;
 
 use crate::detector::Detector;
-use crate::event::{Ctx, has_sdp, request_user, text};
-use crate::finding::{Evidence, Finding};
-use crate::rules::{Field, Rules, Signature};
+use crate::event::{Ctx, text};
+use crate::finding::{Args, Hit, push_arg};
+use crate::rules::{Field, Rules};
 
 #[derive(Debug)]
 pub(crate) struct Signatures {
@@ -38,24 +38,47 @@ impl Signatures {
     pub(crate) fn new(rules: Arc<Rules>) -> Self {
         Signatures { rules }
     }
-}
 
-fn push(out: &mut Vec<Finding>, ctx: &Ctx<'_>, sig: &Signature, field: Field, value: &[u8]) {
-    let ev = Evidence::new(
-        "signature",
-        sig.kind.into(),
-        sig.confidence,
-        "signature",
-        ctx.ts,
-    )
-    .arg("rule", sig.id.clone())
-    .arg("tool", sig.tool.clone())
-    .arg("field", field.as_str())
-    .arg("value", text(value));
-    out.push(Finding {
-        source: ctx.src,
-        evidence: ev,
-    });
+    /// Calls `f` with every field value of a request that rules can match.
+    fn fields<'a>(ctx: &Ctx<'a>, mut f: impl FnMut(Field, &[u8])) {
+        if let Some(ua) = ctx.user_agent {
+            f(Field::UserAgent, ua);
+        }
+        if let Some(from) = &ctx.from {
+            if let Some(d) = &from.display {
+                f(Field::FromDisplay, d);
+            }
+            if let Some(u) = from.uri.user {
+                f(Field::FromUser, u);
+            }
+        }
+        if let Some(to) = &ctx.to {
+            if let Some(d) = &to.display {
+                f(Field::ToDisplay, d);
+            }
+            if let Some(u) = to.uri.user {
+                f(Field::ToUser, u);
+            }
+        }
+        if let Some(u) = ctx.m.contact().and_then(|c| c.uri.user) {
+            f(Field::ContactUser, u);
+        }
+        if let Some(u) = ctx.request_user() {
+            f(Field::RequestUser, u);
+        }
+        if let Some(cid) = ctx.call_id {
+            f(Field::CallId, cid);
+        }
+        if ctx.sdp {
+            let s = sdp::parse(ctx.m.body());
+            if let Some(name) = s.session_name {
+                f(Field::SdpSession, name);
+            }
+            if let Some(o) = &s.origin {
+                f(Field::SdpOrigin, o.username);
+            }
+        }
+    }
 }
 
 impl Detector for Signatures {
@@ -63,53 +86,40 @@ impl Detector for Signatures {
         "signature"
     }
 
-    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         if !ctx.is_request() {
             return;
         }
-        let m = ctx.m;
         let r = &*self.rules;
-        let mut check = |field: Field, value: &[u8]| {
-            if let Some(sig) = r.best_match(field, value) {
-                push(out, ctx, sig, field, value);
+        Self::fields(ctx, |field, value| {
+            if let Some((i, sig)) = r.best_match(field, value) {
+                out.push(
+                    Hit::new(ctx.src, sig.kind.into(), sig.confidence, "signature").key(i as u32),
+                );
             }
+        });
+    }
+
+    fn describe(&self, hit: &Hit, ctx: &Ctx<'_>) -> Args {
+        let r = &*self.rules;
+        let mut args = Args::new();
+        let Some(sig) = r.get(hit.key as usize) else {
+            return args;
         };
-        if let Some(ua) = m.user_agent() {
-            check(Field::UserAgent, ua);
-        }
-        if let Some(from) = m.from() {
-            if let Some(d) = &from.display {
-                check(Field::FromDisplay, d);
+        push_arg(&mut args, "rule", sig.id.clone());
+        push_arg(&mut args, "tool", sig.tool.clone());
+        push_arg(&mut args, "field", sig.field.as_str());
+        let mut value = None;
+        Self::fields(ctx, |field, v| {
+            if value.is_none()
+                && field == sig.field
+                && r.best_match(field, v)
+                    .is_some_and(|(i, _)| i == hit.key as usize)
+            {
+                value = Some(text(v));
             }
-            if let Some(u) = from.uri.user {
-                check(Field::FromUser, u);
-            }
-        }
-        if let Some(to) = m.to() {
-            if let Some(d) = &to.display {
-                check(Field::ToDisplay, d);
-            }
-            if let Some(u) = to.uri.user {
-                check(Field::ToUser, u);
-            }
-        }
-        if let Some(u) = m.contact().and_then(|c| c.uri.user) {
-            check(Field::ContactUser, u);
-        }
-        if let Some(u) = request_user(m) {
-            check(Field::RequestUser, &u);
-        }
-        if let Some(cid) = m.call_id() {
-            check(Field::CallId, cid);
-        }
-        if has_sdp(m) {
-            let s = sdp::parse(m.body());
-            if let Some(name) = s.session_name {
-                check(Field::SdpSession, name);
-            }
-            if let Some(o) = &s.origin {
-                check(Field::SdpOrigin, o.username);
-            }
-        }
+        });
+        push_arg(&mut args, "value", value.unwrap_or_default());
+        args
     }
 }

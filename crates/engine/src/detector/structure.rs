@@ -26,7 +26,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::detector::Detector;
 use crate::event::{Ctx, text};
-use crate::finding::{Evidence, Finding, Kind};
+use crate::finding::{Args, Hit, Kind, push_arg};
 use crate::rules;
 
 #[derive(Debug)]
@@ -69,7 +69,9 @@ pub(crate) fn decode_vtag(tag: &[u8]) -> Option<VTag> {
     }
     let sep = raw.iter().rposition(|&b| b == 1)?;
     let (data, digits) = (&raw[..sep], &raw[sep + 1..]);
-    if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
+    // `getrandbits(32)` printed in decimal: 6 digits or more for all but
+    // 1 in 40,000 tags; fewer lets random 8-hex-digit tags of real phones match.
+    if digits.len() < 6 || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
     if data.is_empty() || !data.iter().all(|b| b.is_ascii_graphic()) {
@@ -93,82 +95,94 @@ fn all(bytes: &[u8], f: impl Fn(&u8) -> bool) -> bool {
     !bytes.is_empty() && bytes.iter().all(f)
 }
 
+impl Structure {
+    /// Which fingerprint the request carries, with its configured confidence.
+    fn classify(&self, ctx: &Ctx<'_>) -> Option<(&'static str, u8)> {
+        let tag = ctx.from.as_ref().and_then(|f| f.tag());
+        if tag.is_some_and(|t| decode_vtag(t).is_some()) {
+            return Some(("sipvicious-tag", self.conf.sipvicious_tag));
+        }
+        let b = ctx.via.as_ref().and_then(|v| v.branch())?;
+        let call_id = ctx.call_id.unwrap_or_default();
+        let vbranch = b.len() > 8
+            && b[..8].eq_ignore_ascii_case(b"z9hG4bK-")
+            && all(&b[8..], u8::is_ascii_digit);
+        if vbranch && all(call_id, u8::is_ascii_digit) {
+            let same = match (&ctx.to, &ctx.from) {
+                (Some(to), Some(f)) => to.raw_uri.eq_ignore_ascii_case(f.raw_uri),
+                _ => false,
+            };
+            if same {
+                return Some(("sipvicious-shape", self.conf.sipvicious_shape));
+            }
+        }
+        let cookie = b.len() >= 7 && b[..7].eq_ignore_ascii_case(b"z9hG4bK");
+        if !cookie
+            && call_id.len() == 32
+            && all(call_id, u8::is_ascii_hexdigit)
+            && tag.is_some_and(|t| t.len() == 8 && all(t, u8::is_ascii_hexdigit))
+        {
+            return Some(("sippts-shape", self.conf.sippts_shape));
+        }
+        if b == b"foo" && (call_id == b"50000" || tag == Some(b"root".as_slice())) {
+            return Some(("nmap-shape", self.conf.nmap_nse));
+        }
+        None
+    }
+}
+
 impl Detector for Structure {
     fn name(&self) -> &'static str {
         "structure"
     }
 
-    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         if !ctx.is_request() {
             return;
         }
-        let m = ctx.m;
-        let from = m.from();
-        let tag = from.as_ref().and_then(|f| f.tag());
-        let branch = m.via().and_then(|v| v.branch());
-        let call_id = m.call_id().unwrap_or_default();
-        let mut emit = |conf: u8, code: &'static str, ev: Evidence| {
+        if let Some((code, conf)) = self.classify(ctx) {
             if conf > 0 {
-                let mut ev = ev;
-                ev.confidence = conf;
-                ev.code = code;
-                out.push(Finding {
-                    source: ctx.src,
-                    evidence: ev,
-                });
+                out.push(Hit::new(ctx.src, Kind::Scanner, conf, code));
             }
-        };
-        let base = |tool: &str| {
-            Evidence::new("structure", Kind::Scanner, 0, "", ctx.ts).arg("tool", tool.to_string())
-        };
+        }
+    }
 
-        if let Some(t) = tag {
-            if let Some(v) = decode_vtag(t) {
-                let ev = match v {
-                    VTag::Target(ip, port) => {
-                        base("SIPVicious svmap").arg("target", format!("{ip}:{port}"))
-                    }
-                    VTag::Data(d) => base("SIPVicious").arg("data", d),
-                };
-                emit(self.conf.sipvicious_tag, "sipvicious-tag", ev);
-                return;
-            }
-        }
-        if let Some(b) = branch {
-            let vbranch = b.len() > 8
-                && b[..8].eq_ignore_ascii_case(b"z9hG4bK-")
-                && all(&b[8..], u8::is_ascii_digit);
-            if vbranch && all(call_id, u8::is_ascii_digit) {
-                let same = match (m.to(), &from) {
-                    (Some(to), Some(f)) => to.raw_uri.eq_ignore_ascii_case(f.raw_uri),
-                    _ => false,
-                };
-                if same {
-                    emit(
-                        self.conf.sipvicious_shape,
-                        "sipvicious-shape",
-                        base("SIPVicious").arg("branch", text(b)),
-                    );
-                    return;
-                }
-            }
-            let cookie = b.len() >= 7 && b[..7].eq_ignore_ascii_case(b"z9hG4bK");
-            if !cookie
-                && call_id.len() == 32
-                && all(call_id, u8::is_ascii_hexdigit)
-                && tag.is_some_and(|t| t.len() == 8 && all(t, u8::is_ascii_hexdigit))
+    fn describe(&self, hit: &Hit, ctx: &Ctx<'_>) -> Args {
+        let mut args = Args::new();
+        let branch = ctx
+            .via
+            .as_ref()
+            .and_then(|v| v.branch())
+            .map(text)
+            .unwrap_or_default();
+        match hit.code {
+            "sipvicious-tag" => match ctx
+                .from
+                .as_ref()
+                .and_then(|f| f.tag())
+                .and_then(decode_vtag)
             {
-                emit(
-                    self.conf.sippts_shape,
-                    "sippts-shape",
-                    base("SIPPTS").arg("branch", text(b)),
-                );
-                return;
+                Some(VTag::Target(ip, port)) => {
+                    push_arg(&mut args, "tool", "SIPVicious svmap");
+                    push_arg(&mut args, "target", format!("{ip}:{port}"));
+                }
+                Some(VTag::Data(d)) => {
+                    push_arg(&mut args, "tool", "SIPVicious");
+                    push_arg(&mut args, "data", d);
+                }
+                None => {}
+            },
+            "sipvicious-shape" => {
+                push_arg(&mut args, "tool", "SIPVicious");
+                push_arg(&mut args, "branch", branch);
             }
-            if b == b"foo" && (call_id == b"50000" || tag == Some(b"root".as_slice())) {
-                emit(self.conf.nmap_nse, "nmap-shape", base("Nmap NSE"));
+            "sippts-shape" => {
+                push_arg(&mut args, "tool", "SIPPTS");
+                push_arg(&mut args, "branch", branch);
             }
+            _ => push_arg(&mut args, "tool", "Nmap NSE"),
         }
+        args
     }
 }
 
@@ -193,11 +207,11 @@ mod tests {
     #[test]
     fn svwar_and_svcrack_tags() {
         assert_eq!(
-            decode_vtag(hex(b"100\x01987").as_bytes()),
+            decode_vtag(hex(b"100\x011987654321").as_bytes()),
             Some(VTag::Data("100".into()))
         );
         assert_eq!(
-            decode_vtag(hex(b"200:secret\x0142").as_bytes()),
+            decode_vtag(hex(b"200:secret\x01420042").as_bytes()),
             Some(VTag::Data("200:secret".into()))
         );
     }
@@ -214,6 +228,9 @@ mod tests {
         ] {
             assert_eq!(decode_vtag(t.as_bytes()), None, "{t}");
         }
+        // A real phone's random 8-hex-digit tag that happens to decode as
+        // "4Q" 0x01 "9": too few digits to be SIPVicious.
+        assert_eq!(decode_vtag(b"34510139"), None);
         // Hex of text without the 0x01 separator.
         assert_eq!(decode_vtag(hex(b"hello").as_bytes()), None);
         // Separator but no digits after it.

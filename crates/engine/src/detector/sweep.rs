@@ -21,15 +21,16 @@ use std::net::IpAddr;
 use ghostguard_packet::Span;
 
 use crate::config::Thresholds;
-use crate::detector::Detector;
+use crate::detector::{Detector, secs};
 use crate::event::Ctx;
-use crate::finding::{Evidence, Finding, Kind};
+use crate::finding::{Args, Hit, Kind, push_arg};
 use crate::window::{Distinct, KeyHasher, Table};
 
 #[derive(Debug, Default)]
 struct State {
     targets: Distinct,
-    addrs: Distinct,
+    hosts: Distinct,
+    last_hosts: usize,
 }
 
 #[derive(Debug)]
@@ -56,7 +57,7 @@ impl Detector for Sweep {
         "sweep"
     }
 
-    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         if !ctx.is_request() {
             return;
         }
@@ -64,21 +65,22 @@ impl Detector for Sweep {
         let n = st
             .targets
             .insert(ctx.ts, self.window, self.hasher.hash(&ctx.d.dst));
-        let hosts = st
-            .addrs
+        st.last_hosts = st
+            .hosts
             .insert(ctx.ts, self.window, self.hasher.hash(&ctx.dst));
         if n >= self.targets as usize {
-            let ev = Evidence::new("sweep", Kind::Sweep, 80, "distinct-destinations", ctx.ts)
-                .arg("destinations", n.to_string())
-                .arg("hosts", hosts.to_string())
-                .arg(
-                    "window_secs",
-                    (self.window.as_nanos() / 1_000_000_000).to_string(),
-                );
-            out.push(Finding {
-                source: ctx.src,
-                evidence: ev,
-            });
+            out.push(
+                Hit::new(ctx.src, Kind::Sweep, 80, "distinct-destinations").magnitude(n as u32),
+            );
         }
+    }
+
+    fn describe(&self, hit: &Hit, _ctx: &Ctx<'_>) -> Args {
+        let mut args = Args::new();
+        push_arg(&mut args, "destinations", hit.magnitude.to_string());
+        let hosts = self.by_source.peek(&hit.source).map_or(0, |s| s.last_hosts);
+        push_arg(&mut args, "hosts", hosts.to_string());
+        push_arg(&mut args, "window_secs", secs(self.window));
+        args
     }
 }

@@ -28,8 +28,8 @@ use ghostguard_sip::Method;
 
 use crate::config::Thresholds;
 use crate::detector::Detector;
-use crate::event::{Ctx, request_user, target_user};
-use crate::finding::{Evidence, Finding, Kind};
+use crate::event::{Ctx, text};
+use crate::finding::{Args, Hit, Kind, push_arg};
 use crate::window::{Distinct, KeyHasher, Table};
 
 /// The dialled number split into an international prefix and the rest.
@@ -82,6 +82,10 @@ impl TollFraud {
             hasher: KeyHasher::default(),
         }
     }
+
+    fn number<'a>(ctx: &Ctx<'a>) -> Option<&'a [u8]> {
+        ctx.request_user().or_else(|| ctx.target_user())
+    }
 }
 
 impl Detector for TollFraud {
@@ -89,32 +93,23 @@ impl Detector for TollFraud {
         "toll-fraud"
     }
 
-    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
-        if ctx.method != Some(Method::Invite) || ctx.src_trusted {
+    fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
+        if ctx.method != Some(Method::Invite) || ctx.src_trusted || ctx.in_dialog {
             return;
         }
-        let Some(number) = request_user(ctx.m).or_else(|| target_user(ctx.m)) else {
+        let Some(number) = Self::number(ctx) else {
             return;
         };
-        let number: &[u8] = &number;
-        let shown = String::from_utf8_lossy(number).into_owned();
-        if let Some((prefix, _)) = international(number) {
+        if international(number).is_some() {
             let conf = if ctx.src_internal { 30 } else { 65 };
-            let ev = Evidence::new(
-                "toll-fraud",
+            out.push(Hit::new(
+                ctx.src,
                 Kind::TollFraud,
                 conf,
                 "international-invite",
-                ctx.ts,
-            )
-            .arg("number", shown.clone())
-            .arg("prefix", String::from_utf8_lossy(prefix).into_owned());
-            out.push(Finding {
-                source: ctx.src,
-                evidence: ev,
-            });
+            ));
         }
-        // Prefix walking: any number of at least 9 characters, keyed by its last 7.
+        // Prefix walking: a number of at least 9 digits, keyed by its last 7.
         if number.len() >= 9 && number.iter().all(u8::is_ascii_digit) {
             let (head, tail) = number.split_at(number.len() - 7);
             let key = (ctx.src, self.hasher.hash(tail));
@@ -123,15 +118,21 @@ impl Detector for TollFraud {
                 .prefixes
                 .insert(ctx.ts, self.window, self.hasher.hash(head));
             if n >= self.prefixes as usize {
-                let ev = Evidence::new("toll-fraud", Kind::TollFraud, 90, "prefix-walk", ctx.ts)
-                    .arg("number", shown)
-                    .arg("prefixes", n.to_string());
-                out.push(Finding {
-                    source: ctx.src,
-                    evidence: ev,
-                });
+                out.push(Hit::new(ctx.src, Kind::TollFraud, 90, "prefix-walk").magnitude(n as u32));
             }
         }
+    }
+
+    fn describe(&self, hit: &Hit, ctx: &Ctx<'_>) -> Args {
+        let mut args = Args::new();
+        let number = Self::number(ctx).unwrap_or_default();
+        push_arg(&mut args, "number", text(number));
+        if hit.code == "prefix-walk" {
+            push_arg(&mut args, "prefixes", hit.magnitude.to_string());
+        } else if let Some((prefix, _)) = international(number) {
+            push_arg(&mut args, "prefix", text(prefix));
+        }
+        args
     }
 }
 

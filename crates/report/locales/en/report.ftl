@@ -1,0 +1,206 @@
+# ghostguard report, English. Every id here must exist in nl/report.ftl too
+# (a test checks it). Variables are filled in by crates/report/src/i18n.rs.
+
+## Header and verdict
+
+report-title = ghostguard report
+input-line = Input: { $path } ({ $format }, { $frames } frames, { $bytes } bytes)
+input-error = Input: { $path } could not be read completely: { $error }
+decode-line = Decoder: { $counters }
+capture-span = Capture covers { $first } to { $last }; { $messages } SIP messages from { $sources } sources.
+verdict-ghost = Ghost calls found: { $calls } { $calls ->
+        [one] call
+       *[other] calls
+    } to { $phones } { $phones ->
+        [one] phone
+       *[other] phones
+    } from { $sources } { $sources ->
+        [one] source
+       *[other] sources
+    }
+verdict-abuse = No ghost calls, but { $sources } abusive { $sources ->
+        [one] source
+       *[other] sources
+    } found
+verdict-clean = Nothing found: no ghost calls and no abusive sources
+verdict-cause = Most likely cause: { $cause }; confidence { $level } ({ $percent }%).
+
+## Sections
+
+heading-ghost-calls = Ghost calls per phone
+heading-sources = Abusive sources
+heading-causes = Likely causes
+heading-steps = What to do
+heading-timeline = Timeline of attacks and ghost calls
+heading-other = Other sources
+phone-line = Phone { $phone }: { $calls } ghost { $calls ->
+        [one] call
+       *[other] calls
+    }
+col-time = Time
+col-caller = Caller ID
+col-source = From
+col-where = Where from
+col-result = Result
+where-internal = your own network
+where-external = internet
+result-answered = rang, answered
+result-rang = rang, not answered
+result-not-rang = did not ring
+result-status = final answer { $status }
+label-kinds = What it did
+label-tools = Tools
+label-confidence = Confidence
+label-evidence = Evidence
+label-messages = Messages
+label-seen = Seen
+label-device = Device
+label-user-agents = User-Agent
+label-steps-for = for
+no-ghost-calls = No ghost calls.
+no-sources = No abusive sources.
+no-causes = No cause could be pinned down.
+no-steps = Nothing to do.
+messages-line = { $messages } ({ $requests } { $requests ->
+        [one] request
+       *[other] requests
+    }, { $responses } { $responses ->
+        [one] response
+       *[other] responses
+    }{ $methods })
+malformed-line = , { $malformed } malformed
+seen-line = { $first } to { $last }
+device-line = MAC { $mac }, { $vendor }
+device-mac = MAC { $mac }
+unknown-vendor = unknown maker
+cause-line = { $cause }: { $level } ({ $percent }%)
+more-evidence = …and { $count } more
+evidence-count = (seen { $count } times)
+other-line = Other sources: { $total } ({ $trusted } trusted { $trusted ->
+        [one] server
+       *[other] servers
+    }, { $phones } { $phones ->
+        [one] phone
+       *[other] phones
+    }, { $quiet } without findings).
+trusted-line = Trusted server { $address }: { $reason }
+bounds-line = Limits reached: { $calls } calls not tracked, { $sources } sources evicted; the numbers above are lower bounds.
+generated-by = Made by { $by }.
+
+## Levels
+
+level-high = high
+level-medium = medium
+level-low = low
+
+## Trust reasons
+
+trust-configured = configured
+trust-registrar = registrar of a phone
+trust-outbound-proxy = outbound proxy of a phone
+trust-provider-network = in the provider's network
+
+## Kinds of abuse
+
+kind-scanner = scanner
+kind-enumeration = extension scan
+kind-bruteforce = password guessing
+kind-flood = flood
+kind-sweep = address sweep
+kind-toll-fraud = toll fraud
+kind-ghost-call = ghost calls
+kind-malformed = malformed SIP
+
+## Causes
+
+cause-port-forward = SIP from the internet reaches the phone (port forward, DMZ or UPnP)
+cause-sip-alg = The router's SIP ALG rewrites SIP messages
+cause-infected-host = A device inside your network is infected and scans the phones
+cause-loop = Packets keep going round in the network (a loop)
+cause-open-phone = The phone accepts calls from anyone, not only from the provider
+
+## Remedies (generic; the -at forms name what was found)
+
+remedy-isolate-infected-host = Find the device that is scanning and take it off the network: unplug its cable or block it on the WiFi.
+remedy-isolate-infected-host-at = { $count ->
+        [one] Find { $targets } and take it off the network straight away: unplug its cable or block it on the WiFi. It is scanning your phones.
+       *[other] Find { $targets } and take them off the network straight away: unplug their cables or block them on the WiFi. They are scanning your phones.
+    }
+remedy-clean-infected-host-change-wifi = Have the device cleaned with a virus scanner, or reinstall it, before it goes back on the network. Then change the WiFi password: the attacker may know it.
+remedy-clean-infected-host-change-wifi-at = Have { $targets } cleaned with a virus scanner, or { $count ->
+        [one] reinstall it, before it goes
+       *[other] reinstall them, before they go
+    } back on the network. Then change the WiFi password: the attacker may know it.
+remedy-switch-off-test = Cannot find the device? Switch the WiFi off for a while and see whether the ghost calls stop; if they do, it is a wireless device such as a smartphone. If not, switch the computers off one at a time: when the calls stop, the last one you switched off is the culprit.
+remedy-remove-port-forward = In the router or firewall, remove every port forward, DMZ host and UPnP mapping that points to a phone.
+remedy-remove-port-forward-at = In the router or firewall, remove every port forward, DMZ host and UPnP mapping that points to { $targets }.
+remedy-firewall-provider-only = Set the firewall to let SIP in only from your telephony provider's servers, and to drop SIP from every other address.
+remedy-phone-trusted-servers-only = In the phone's settings, accept calls only from the provider's server: switch "Allow direct IP call" off, or "Accept SIP trust server only" on (the name differs per brand).
+remedy-phone-trusted-servers-only-at = In the settings of { $count ->
+        [one] phone
+       *[other] phones
+    } { $targets }, accept calls only from the provider's server: switch "Allow direct IP call" off, or "Accept SIP trust server only" on (the name differs per brand).
+remedy-change-sip-port = Move the phone's local SIP port away from the usual 5060, for example to 5040: scanners mostly knock on 5060.
+remedy-change-sip-port-at = Move the local SIP port of { $count ->
+        [one] phone
+       *[other] phones
+    } { $targets } away from the usual 5060, for example to 5040: scanners mostly knock on 5060.
+remedy-disable-sip-alg = Switch SIP ALG off in the router or firewall (it may be called SIP helper or SIP passthrough). It rewrites the phone's SIP messages and can let strangers' calls through.
+remedy-disable-hardware-nat = Switch hardware NAT (hardware acceleration) off in the router too; on many routers it bypasses the SIP settings.
+remedy-restart-equipment = Restart the network equipment, then the phones, base stations and computers, so that no stale connections remain.
+remedy-replace-router = If SIP ALG cannot be switched off (common on older modems from the internet provider), replace the modem or router with one that handles VoIP properly.
+remedy-fix-loop = Look for a loop in the network: a cable between two ports of the same switch, two switches connected twice, an old hub, or too many switches in a chain. Remove it, and switch spanning tree (STP) on where the switches support it.
+remedy-isolate-phone-test = To test, connect the phone alone, directly to the firewall, with nothing else on the network. If the ghost calls stop, the cause is elsewhere in the network.
+
+## Evidence against a source
+
+ev-signature = Matched rule { $rule } ({ $tool }): { $field } is "{ $value }".
+ev-sipvicious-tag-target = The From tag carries the SIPVicious svmap marker, aimed at { $target }.
+ev-sipvicious-tag-data = The From tag carries a SIPVicious marker ("{ $data }").
+ev-sipvicious-shape = The messages have the shape SIPVicious sends (branch { $branch }).
+ev-sippts-shape = The messages have the shape SIPPTS sends (branch { $branch }).
+ev-nmap-shape = The message is the probe of Nmap's SIP scripts.
+ev-distinct-users = Tried { $users } different extensions within { $window_secs } s (for example { $sample }).
+ev-error-burst = Received { $errors } error answers (unknown user, forbidden) in a short time.
+ev-auth-failures = { $failures } failed logins within { $window_secs } s (accounts: { $users }).
+ev-request-rate = { $requests } requests within { $window_secs } s.
+ev-invite-rate = { $invites } call attempts (INVITE) within { $window_secs } s.
+ev-distinct-destinations = Sent SIP to { $destinations } different addresses or ports ({ $hosts } hosts) within { $window_secs } s.
+ev-international-invite = Tried to call the international number { $number } (prefix { $prefix }).
+ev-prefix-walk = Tried { $prefixes } different dial prefixes in front of one number ({ $number }), as toll fraud does.
+ev-unparseable = Sent something that is not valid SIP: { $reason }.
+ev-defects = Sent SIP with errors: { $defects }.
+ev-ghost-calls = Made phones ring: { $calls } { $calls ->
+        [one] call
+       *[other] calls
+    }, { $rang } of which rang.
+ev-other = { $code }: { $args }
+
+## Evidence for a cause
+
+list-and = { $head } and { $last }
+host-mac-vendor = { $address } (MAC { $mac }, { $vendor })
+host-mac = { $address } (MAC { $mac })
+cev-internal-attacker = { $host } inside your own network is attacking ({ $kinds }; { $messages } messages).
+cev-inbound-from-internet = { $source } on the internet reached { $destination } inside your network ({ $requests } { $requests ->
+        [one] request
+       *[other] requests
+    }).
+cev-addressed-to = It was sent to your public address { $addressed_to }, so the router forwarded it.
+cev-scanner-target = The scanner itself says it aimed at { $scanner_target }.
+cev-sip-rewritten = { $messages } SIP messages were changed on their way through the router (fields: { $fields }).
+cev-rewrite-sample = At { $time } the router changed { $fields }: "{ $before }" became "{ $after }".
+cev-routing-loop = { $messages } packets went round in a routing loop; one was seen { $copies } times (TTL { $first_ttl } to { $last_ttl }) at { $time }.
+cev-frame-storm = { $messages } packets were repeated unchanged on the network (a bridge loop or hub); one was seen { $copies } times at { $time }.
+cev-between = Between { $source } and { $destination }.
+cev-phone-rang-for-stranger = Phone { $phone } rang { $calls } { $calls ->
+        [one] time
+       *[other] times
+    } for a caller that is not your provider.
+
+## HTML
+
+html-subtitle = SIP scanners and ghost calls
+chart-requests = SIP requests
+chart-ghost-call = ghost call
+chart-caption = Bars at the top: SIP requests over time. One line per abusive source, from first to last seen. Red marks: ghost calls.
