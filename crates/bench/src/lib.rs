@@ -62,7 +62,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -71,7 +71,7 @@ impl Rng {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
     pub fn pct(&mut self, p: u32) -> bool {
         self.below(100) < u64::from(p)
@@ -278,4 +278,46 @@ pub fn generate<W: Write>(w: W, cfg: &GenConfig) -> io::Result<GenStats> {
     }
     out.w.into_inner().flush()?;
     Ok(out.stats)
+}
+
+/// In-process timings on one core of the analyze pipeline's stages: read +
+/// decode, then + SIP parse, then + engine. Returns (stage, seconds, messages).
+pub fn stages(path: &std::path::Path) -> anyhow::Result<Vec<(&'static str, f64, u64)>> {
+    use ghostguard_capture::CaptureReader;
+    use ghostguard_engine::{Engine, EngineConfig, Observation, Rules};
+    use ghostguard_packet::{Decoder, Limits};
+    const NAMES: [&str; 3] = [
+        "read + decode",
+        "read + decode + parse",
+        "read + decode + parse + engine",
+    ];
+    let mut out = Vec::new();
+    for (stage, name) in NAMES.iter().enumerate() {
+        let mut reader = CaptureReader::open(path)?;
+        let mut decoder = Decoder::new(Limits::default());
+        let mut engine = Engine::new(EngineConfig::default(), Rules::default_rules()?)?;
+        let mut n = 0u64;
+        let t = std::time::Instant::now();
+        reader.for_each_frame(&mut |frame| {
+            let _ = decoder.decode(frame, &mut |d| {
+                n += 1;
+                if stage == 0 {
+                    return;
+                }
+                let parsed = ghostguard_sip::parse(d.payload);
+                if stage == 2 {
+                    engine.handle(Observation {
+                        datagram: d,
+                        message: parsed.as_ref(),
+                    });
+                    while engine.poll_action().is_some() {}
+                } else {
+                    std::hint::black_box(&parsed);
+                }
+            });
+        })?;
+        std::hint::black_box(engine.finish());
+        out.push((*name, t.elapsed().as_secs_f64(), n));
+    }
+    Ok(out)
 }

@@ -44,47 +44,45 @@ fn sdp(addr: IpAddr, port: u64, pad: usize) -> String {
     s
 }
 
-fn request(
-    method: &str,
-    ruri: &str,
-    via: &str,
-    from: &str,
-    to: &str,
-    cid: &str,
+/// The headers every request and response of a transaction shares.
+struct Dialog<'a> {
+    via: &'a str,
+    from: &'a str,
+    to: &'a str,
+    cid: &'a str,
     cseq: u64,
-    extra: &str,
-    body: &str,
-) -> String {
+}
+
+fn request(method: &str, ruri: &str, d: &Dialog<'_>, extra: &str, body: &str) -> String {
     let ct = if body.is_empty() {
         ""
     } else {
         "Content-Type: application/sdp\r\n"
     };
     format!(
-        "{method} {ruri} SIP/2.0\r\nVia: {via}\r\nMax-Forwards: 70\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {cid}\r\nCSeq: {cseq} {method}\r\n{extra}{ct}Content-Length: {}\r\n\r\n{body}",
+        "{method} {ruri} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {} {method}\r\n{extra}{ct}Content-Length: {}\r\n\r\n{body}",
+        d.via,
+        d.from,
+        d.to,
+        d.cid,
+        d.cseq,
         body.len()
     )
 }
 
-fn response(
-    code: u16,
-    reason: &str,
-    via: &str,
-    from: &str,
-    to: &str,
-    cid: &str,
-    cseq: u64,
-    method: &str,
-    extra: &str,
-    body: &str,
-) -> String {
+fn response(status: &str, d: &Dialog<'_>, method: &str, extra: &str, body: &str) -> String {
     let ct = if body.is_empty() {
         ""
     } else {
         "Content-Type: application/sdp\r\n"
     };
     format!(
-        "SIP/2.0 {code} {reason}\r\nVia: {via}\r\nFrom: {from}\r\nTo: {to}\r\nCall-ID: {cid}\r\nCSeq: {cseq} {method}\r\n{extra}{ct}Content-Length: {}\r\n\r\n{body}",
+        "SIP/2.0 {status}\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {} {method}\r\n{extra}{ct}Content-Length: {}\r\n\r\n{body}",
+        d.via,
+        d.from,
+        d.to,
+        d.cid,
+        d.cseq,
         body.len()
     )
 }
@@ -99,8 +97,8 @@ pub fn registration(rng: &mut Rng, phone: IpAddr, provider: IpAddr, i: u64) -> V
     let p = (phone, 5060);
     let s = (provider, 5060);
     let user = 31_201_000_000 + i;
-    let cid = format!("{:016x}@{}", rng.next(), host(phone));
-    let tag = format!("{:08x}", rng.next() as u32);
+    let cid = format!("{:016x}@{}", rng.next_u64(), host(phone));
+    let tag = format!("{:08x}", rng.next_u64() as u32);
     let from = format!("\"{user}\" <sip:{user}@voip.example.net>;tag={tag}");
     let to = format!("\"{user}\" <sip:{user}@voip.example.net>");
     let via = |b: u64| format!("SIP/2.0/UDP {}:5060;branch=z9hG4bK{b:x};rport", host(phone));
@@ -109,57 +107,63 @@ pub fn registration(rng: &mut Rng, phone: IpAddr, provider: IpAddr, i: u64) -> V
         host(phone),
         i
     );
-    let (b1, b2) = (rng.next(), rng.next());
+    let (b1, b2) = (rng.next_u64(), rng.next_u64());
     let r1 = request(
         "REGISTER",
         "sip:voip.example.net",
-        &via(b1),
-        &from,
-        &to,
-        &cid,
-        1,
+        &Dialog {
+            via: &via(b1),
+            from: &from,
+            to: &to,
+            cid: &cid,
+            cseq: 1,
+        },
         &contact,
         "",
     );
     let c = response(
-        401,
-        "Unauthorized",
-        &via(b1),
-        &from,
-        &format!("{to};tag=kx1"),
-        &cid,
-        1,
+        "401 Unauthorized",
+        &Dialog {
+            via: &via(b1),
+            from: &from,
+            to: &format!("{to};tag=kx1"),
+            cid: &cid,
+            cseq: 1,
+        },
         "REGISTER",
         &format!(
             "WWW-Authenticate: Digest realm=\"voip.example.net\", nonce=\"{:016x}\", qop=\"auth\", algorithm=MD5\r\n{SERVER}",
-            rng.next()
+            rng.next_u64()
         ),
         "",
     );
     let auth = format!(
         "{contact}Authorization: Digest username=\"{user}\", realm=\"voip.example.net\", nonce=\"0011223344556677\", uri=\"sip:voip.example.net\", response=\"{:016x}{:016x}\", algorithm=MD5, cnonce=\"abc\", qop=auth, nc=00000001\r\n",
-        rng.next(),
-        rng.next()
+        rng.next_u64(),
+        rng.next_u64()
     );
     let r2 = request(
         "REGISTER",
         "sip:voip.example.net",
-        &via(b2),
-        &from,
-        &to,
-        &cid,
-        2,
+        &Dialog {
+            via: &via(b2),
+            from: &from,
+            to: &to,
+            cid: &cid,
+            cseq: 2,
+        },
         &auth,
         "",
     );
     let ok = response(
-        200,
-        "OK",
-        &via(b2),
-        &from,
-        &format!("{to};tag=kx1"),
-        &cid,
-        2,
+        "200 OK",
+        &Dialog {
+            via: &via(b2),
+            from: &from,
+            to: &format!("{to};tag=kx1"),
+            cid: &cid,
+            cseq: 2,
+        },
         "REGISTER",
         &format!(
             "Contact: <sip:{user}@{}:5060>;expires=300\r\n{SERVER}",
@@ -182,21 +186,21 @@ pub fn call(rng: &mut Rng, phone: IpAddr, provider: IpAddr, i: u64, big: bool) -
     let user = 31_201_000_000 + i;
     let cid = format!(
         "{:016x}{:08x}@voip.example.net",
-        rng.next(),
-        rng.next() as u32
+        rng.next_u64(),
+        rng.next_u64() as u32
     );
     let from = format!(
         "\"Caller {}\" <sip:06{:08}@voip.example.net>;tag={:08x}",
         i % 97,
         rng.below(100_000_000),
-        rng.next() as u32
+        rng.next_u64() as u32
     );
     let to = format!("<sip:{user}@voip.example.net>");
-    let to_t = format!("{to};tag={:08x}", rng.next() as u32);
+    let to_t = format!("{to};tag={:08x}", rng.next_u64() as u32);
     let via = format!(
         "SIP/2.0/UDP {}:5060;branch=z9hG4bK{:x}",
         host(provider),
-        rng.next()
+        rng.next_u64()
     );
     let ruri = format!("sip:{user}@{}:5060", host(phone));
     let body = sdp(
@@ -209,28 +213,54 @@ pub fn call(rng: &mut Rng, phone: IpAddr, provider: IpAddr, i: u64, big: bool) -
         host(provider),
         host(provider)
     );
-    let inv = request("INVITE", &ruri, &via, &from, &to, &cid, 101, &extra, &body);
-    let trying = response(100, "Trying", &via, &from, &to, &cid, 101, "INVITE", "", "");
+    let inv = request(
+        "INVITE",
+        &ruri,
+        &Dialog {
+            via: &via,
+            from: &from,
+            to: &to,
+            cid: &cid,
+            cseq: 101,
+        },
+        &extra,
+        &body,
+    );
+    let trying = response(
+        "100 Trying",
+        &Dialog {
+            via: &via,
+            from: &from,
+            to: &to,
+            cid: &cid,
+            cseq: 101,
+        },
+        "INVITE",
+        "",
+        "",
+    );
     let ringing = response(
-        180,
-        "Ringing",
-        &via,
-        &from,
-        &to_t,
-        &cid,
-        101,
+        "180 Ringing",
+        &Dialog {
+            via: &via,
+            from: &from,
+            to: &to_t,
+            cid: &cid,
+            cseq: 101,
+        },
         "INVITE",
         &format!("Contact: <sip:{user}@{}:5060>\r\n{UA}", host(phone)),
         "",
     );
     let ok = response(
-        200,
-        "OK",
-        &via,
-        &from,
-        &to_t,
-        &cid,
-        101,
+        "200 OK",
+        &Dialog {
+            via: &via,
+            from: &from,
+            to: &to_t,
+            cid: &cid,
+            cseq: 101,
+        },
         "INVITE",
         &format!("Contact: <sip:{user}@{}:5060>\r\n{UA}{ALLOW}", host(phone)),
         &sdp(phone, 12_000, 0),
@@ -238,26 +268,52 @@ pub fn call(rng: &mut Rng, phone: IpAddr, provider: IpAddr, i: u64, big: bool) -
     let via2 = format!(
         "SIP/2.0/UDP {}:5060;branch=z9hG4bK{:x}",
         host(provider),
-        rng.next()
+        rng.next_u64()
     );
-    let ack = request("ACK", &ruri, &via2, &from, &to_t, &cid, 101, "", "");
+    let ack = request(
+        "ACK",
+        &ruri,
+        &Dialog {
+            via: &via2,
+            from: &from,
+            to: &to_t,
+            cid: &cid,
+            cseq: 101,
+        },
+        "",
+        "",
+    );
     let via3 = format!(
         "SIP/2.0/UDP {}:5060;branch=z9hG4bK{:x}",
         host(phone),
-        rng.next()
+        rng.next_u64()
     );
     let bye = request(
         "BYE",
         "sip:06@voip.example.net",
-        &via3,
-        &to_t,
-        &from,
-        &cid,
-        1,
+        &Dialog {
+            via: &via3,
+            from: &to_t,
+            to: &from,
+            cid: &cid,
+            cseq: 1,
+        },
         UA,
         "",
     );
-    let bye_ok = response(200, "OK", &via3, &to_t, &from, &cid, 1, "BYE", SERVER, "");
+    let bye_ok = response(
+        "200 OK",
+        &Dialog {
+            via: &via3,
+            from: &to_t,
+            to: &from,
+            cid: &cid,
+            cseq: 1,
+        },
+        "BYE",
+        SERVER,
+        "",
+    );
     let mut first = msg(s, p, inv);
     first.fragment = big && provider.is_ipv4();
     vec![
@@ -275,33 +331,39 @@ pub fn call(rng: &mut Rng, phone: IpAddr, provider: IpAddr, i: u64, big: bool) -
 pub fn keepalive(rng: &mut Rng, phone: IpAddr, provider: IpAddr, _i: u64) -> Vec<(bool, Msg)> {
     let p = (phone, 5060);
     let s = (provider, 5060);
-    let cid = format!("{:016x}@voip.example.net", rng.next());
+    let cid = format!("{:016x}@voip.example.net", rng.next_u64());
     let via = format!(
         "SIP/2.0/UDP {}:5060;branch=z9hG4bK{:x}",
         host(provider),
-        rng.next()
+        rng.next_u64()
     );
-    let from = format!("<sip:ping@voip.example.net>;tag={:08x}", rng.next() as u32);
+    let from = format!(
+        "<sip:ping@voip.example.net>;tag={:08x}",
+        rng.next_u64() as u32
+    );
     let to = format!("<sip:{}>", host(phone));
     let o = request(
         "OPTIONS",
         &format!("sip:{}:5060", host(phone)),
-        &via,
-        &from,
-        &to,
-        &cid,
-        1,
+        &Dialog {
+            via: &via,
+            from: &from,
+            to: &to,
+            cid: &cid,
+            cseq: 1,
+        },
         SERVER,
         "",
     );
     let ok = response(
-        200,
-        "OK",
-        &via,
-        &from,
-        &format!("{to};tag=1"),
-        &cid,
-        1,
+        "200 OK",
+        &Dialog {
+            via: &via,
+            from: &from,
+            to: &format!("{to};tag=1"),
+            cid: &cid,
+            cseq: 1,
+        },
         "OPTIONS",
         &format!("{UA}{ALLOW}"),
         "",
@@ -336,11 +398,13 @@ pub fn svmap(rng: &mut Rng, n: u64) -> Vec<(bool, Msg)> {
     let req = request(
         "OPTIONS",
         &format!("sip:100@{target}"),
-        &via,
-        &from,
-        "\"sipvicious\"<sip:100@1.1.1.1>",
-        &format!("{}", rng.next() % 1_000_000_000_000),
-        1,
+        &Dialog {
+            via: &via,
+            from: &from,
+            to: "\"sipvicious\"<sip:100@1.1.1.1>",
+            cid: &format!("{}", rng.next_u64() % 1_000_000_000_000),
+            cseq: 1,
+        },
         "User-Agent: friendly-scanner\r\nContact: sip:100@203.0.113.1:5060\r\nAccept: application/sdp\r\n",
         "",
     );
@@ -365,22 +429,25 @@ pub fn svwar(rng: &mut Rng, n: u64) -> Vec<(bool, Msg)> {
     let req = request(
         "REGISTER",
         "sip:198.51.100.10",
-        &via,
-        &format!("{from};tag={tag}"),
-        &from,
-        &cid,
-        1,
+        &Dialog {
+            via: &via,
+            from: &format!("{from};tag={tag}"),
+            to: &from,
+            cid: &cid,
+            cseq: 1,
+        },
         "User-Agent: friendly-scanner\r\nContact: sip:100@203.0.113.1:5060\r\n",
         "",
     );
     let nf = response(
-        404,
-        "Not Found",
-        &via,
-        &format!("{from};tag={tag}"),
-        &format!("{from};tag=x1"),
-        &cid,
-        1,
+        "404 Not Found",
+        &Dialog {
+            via: &via,
+            from: &format!("{from};tag={tag}"),
+            to: &format!("{from};tag=x1"),
+            cid: &cid,
+            cseq: 1,
+        },
         "REGISTER",
         SERVER,
         "",
@@ -400,29 +467,32 @@ pub fn svcrack(rng: &mut Rng, n: u64) -> Vec<(bool, Msg)> {
     let cid = format!("{}", rng.below(4_000_000_000));
     let auth = format!(
         "User-Agent: friendly-scanner\r\nContact: sip:1001@198.51.100.10\r\nAuthorization: Digest username=\"1001\",realm=\"voip.example.net\",nonce=\"{:x}\",uri=\"sip:198.51.100.10\",response=\"{:016x}{:016x}\",algorithm=MD5\r\n",
-        rng.next(),
-        rng.next(),
-        rng.next()
+        rng.next_u64(),
+        rng.next_u64(),
+        rng.next_u64()
     );
     let req = request(
         "REGISTER",
         "sip:198.51.100.10",
-        &via,
-        &format!("{from};tag=3206210844"),
-        &from,
-        &cid,
-        2,
+        &Dialog {
+            via: &via,
+            from: &format!("{from};tag=3206210844"),
+            to: &from,
+            cid: &cid,
+            cseq: 2,
+        },
         &auth,
         "",
     );
     let f = response(
-        403,
-        "Forbidden",
-        &via,
-        &format!("{from};tag=3206210844"),
-        &format!("{from};tag=x2"),
-        &cid,
-        2,
+        "403 Forbidden",
+        &Dialog {
+            via: &via,
+            from: &format!("{from};tag=3206210844"),
+            to: &format!("{from};tag=x2"),
+            cid: &cid,
+            cseq: 2,
+        },
         "REGISTER",
         SERVER,
         "",
@@ -434,19 +504,21 @@ pub fn svcrack(rng: &mut Rng, n: u64) -> Vec<(bool, Msg)> {
 pub fn flood(rng: &mut Rng, n: u64) -> Vec<(bool, Msg)> {
     let src = (IpAddr::V4(Ipv4Addr::new(203, 0, 113, 250)), 5070);
     let phone = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
-    let cid = format!("{:032x}", u128::from(rng.next()) << 64 | u128::from(n));
-    let via = format!("SIP/2.0/UDP 203.0.113.250:5070;branch={:x}", rng.next());
+    let cid = format!("{:032x}", u128::from(rng.next_u64()) << 64 | u128::from(n));
+    let via = format!("SIP/2.0/UDP 203.0.113.250:5070;branch={:x}", rng.next_u64());
     let req = request(
         "INVITE",
         "sip:00972592123456@10.0.0.2",
-        &via,
-        &format!(
-            "\"1000\" <sip:1000@203.0.113.250>;tag={:08x}",
-            rng.next() as u32
-        ),
-        "<sip:00972592123456@10.0.0.2>",
-        &cid,
-        1,
+        &Dialog {
+            via: &via,
+            from: &format!(
+                "\"1000\" <sip:1000@203.0.113.250>;tag={:08x}",
+                rng.next_u64() as u32
+            ),
+            to: "<sip:00972592123456@10.0.0.2>",
+            cid: &cid,
+            cseq: 1,
+        },
         "User-Agent: Asterisk PBX\r\nContact: <sip:1000@203.0.113.250:5070>\r\n",
         &sdp(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 250)), 40_000, 0),
     );

@@ -318,10 +318,17 @@ impl Engine {
         });
 
         let causes = self.causes(&sources, &ghost_calls);
+        // An attacker whose guessed REGISTER succeeded is not one of our phones.
+        let malicious: std::collections::HashSet<IpAddr> = sources
+            .iter()
+            .filter(|s| s.malicious)
+            .map(|s| s.address)
+            .collect();
         let mut phones: Vec<PhoneReport> = self
             .trust
             .phones
             .iter()
+            .filter(|(ip, _)| !malicious.contains(*ip))
             .map(|(ip, p)| PhoneReport {
                 address: *ip,
                 registrar: p.registrar,

@@ -160,7 +160,10 @@ impl Engine {
         let st = self.sources.entry(&src);
         st.touch(d.ts);
         st.internal = src_internal;
-        if src_internal && d.src_mac.is_some() {
+        // The sender's own MAC is on frames that crossed no router: their TTL
+        // is still an initial value. A routed frame carries the router's MAC.
+        let direct = matches!(d.ttl, 64 | 128 | 255) || (d.ttl == 0 && !d.hep);
+        if src_internal && d.src_mac.is_some() && (direct || st.mac.is_none()) {
             st.mac = d.src_mac;
         }
         let m = match obs.message {
@@ -190,7 +193,24 @@ impl Engine {
                 st.add_agent(&h.raw_value[..h.raw_value.len().min(96)]);
             }
         }
-        let defects = m.defects();
+        // The full grammar check re-parses every header; run it only on
+        // messages that already look wrong (a core header missing or not
+        // parsing, a CSeq method that differs, a framing defect).
+        let suspicious = ctx.call_id.is_none()
+            || ctx.cseq.is_none()
+            || ctx.from.is_none()
+            || ctx.to.is_none()
+            || ctx.via.is_none()
+            || (ctx.is_request() && ctx.ruri.is_none())
+            || ctx
+                .method
+                .is_some_and(|me| ctx.cseq.as_ref().is_some_and(|c| c.method != me))
+            || !m.structural_defects().is_empty();
+        let defects = if suspicious {
+            m.defects()
+        } else {
+            m.structural_defects()
+        };
         if !defects.is_empty() {
             st.malformed += 1;
             self.stats.with_defects += 1;

@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use ghostguard_packet::{Datagram, Timestamp};
+use ghostguard_sip::sdp::{self, Sdp};
 use ghostguard_sip::{CSeq, HeaderName, Message, Method, NameAddr, Uri, Via};
 
 /// One SIP message with the facts about its addresses.
@@ -30,8 +31,10 @@ pub(crate) struct Ctx<'a> {
     pub via: Option<Via<'a>>,
     pub ruri: Option<Uri<'a>>,
     pub user_agent: Option<&'a [u8]>,
-    /// The body is SDP.
-    pub sdp: bool,
+    /// The first Contact (requests and INVITE/REGISTER answers only).
+    pub contact: Option<NameAddr<'a>>,
+    /// The body, when it is SDP.
+    pub sdp: Option<Sdp<'a>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -65,6 +68,11 @@ impl<'a> Ctx<'a> {
     ) -> Ctx<'a> {
         let method = m.method();
         let to = m.to();
+        let cseq = m.cseq();
+        let wants_contact = method.is_some()
+            || cseq
+                .as_ref()
+                .is_some_and(|c| matches!(c.method, Method::Invite | Method::Register));
         let in_dialog = to.as_ref().is_some_and(|t| t.tag().is_some());
         Ctx {
             ts: d.ts,
@@ -77,7 +85,7 @@ impl<'a> Ctx<'a> {
             src_trusted,
             status: m.status().map_or(0, |s| s.0),
             call_id: m.call_id(),
-            cseq: m.cseq(),
+            cseq,
             from: m.from(),
             to,
             in_dialog,
@@ -88,7 +96,12 @@ impl<'a> Ctx<'a> {
                 None
             },
             user_agent: m.user_agent(),
-            sdp: has_sdp(m),
+            contact: if wants_contact { m.contact() } else { None },
+            sdp: if has_sdp(m) {
+                Some(sdp::parse(m.body()))
+            } else {
+                None
+            },
             method,
         }
     }

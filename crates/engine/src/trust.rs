@@ -8,7 +8,7 @@
 //! ones, addresses that registered successfully, and internal addresses that
 //! answered an INVITE.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use ghostguard_sip::Method;
@@ -55,7 +55,7 @@ pub(crate) struct Trust {
     allow: PrefixList,
     infer: bool,
     pub(crate) inferred: BTreeMap<IpAddr, TrustReason>,
-    pub(crate) phones: BTreeMap<IpAddr, Phone>,
+    pub(crate) phones: HashMap<IpAddr, Phone, foldhash::fast::RandomState>,
     pending: Table<u64, Pending>,
     hasher: KeyHasher,
 }
@@ -105,11 +105,15 @@ impl Trust {
         if self.inferred.contains_key(&ip) {
             return true;
         }
-        provider_net(ip).is_some_and(|n| {
-            self.inferred
-                .iter()
-                .any(|(s, r)| *r == TrustReason::Registrar && n.contains(s))
-        })
+        // The registrar's neighbours, but never a phone that registered there
+        // (a NAT address in the provider's range is a customer, not a server).
+        let registered = self.phones.get(&ip).is_some_and(|p| p.registrar.is_some());
+        !registered
+            && provider_net(ip).is_some_and(|n| {
+                self.inferred
+                    .iter()
+                    .any(|(s, r)| *r == TrustReason::Registrar && n.contains(s))
+            })
     }
 
     pub(crate) fn trust_reason(&self, ip: IpAddr) -> Option<TrustReason> {

@@ -28,7 +28,7 @@ fn has_cause(a: &Analysis, k: CauseKind) -> bool {
 /// "sipvicious", the scanner is a malicious source, the cause is the forward.
 #[test]
 fn svmap_through_port_forward_is_a_ghost_call() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     register_ok(&mut lab, PHONE, PROVIDER, "31201234567", "reg-a1");
     lab.wait_ms(5_000);
     // svmap aims at the router's public address 198.51.100.1; DNAT delivers it to the phone.
@@ -93,7 +93,7 @@ fn svmap_through_port_forward_is_a_ghost_call() {
 /// alone must catch it.
 #[test]
 fn enumeration_with_changed_user_agent_is_caught_by_behaviour() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     for (i, ext) in (100..120).enumerate() {
         let from = format!("\"{ext}\" <sip:{ext}@pbx.example>;tag=t{i}x");
         let to = format!("\"{ext}\" <sip:{ext}@pbx.example>");
@@ -133,7 +133,7 @@ fn enumeration_with_changed_user_agent_is_caught_by_behaviour() {
 /// first 401 challenge of a normal registration is not.
 #[test]
 fn bruteforce_counts_only_failed_credentials() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     // Legit phone: a challenge and a success.
     register_ok(&mut lab, "192.168.77.21:5060", PROVIDER, "1001", "okreg");
     // Attacker: 8 credentialed REGISTERs, each refused.
@@ -175,7 +175,7 @@ fn bruteforce_counts_only_failed_credentials() {
 /// 50 phones behind one NAT address re-register at once after an outage.
 #[test]
 fn office_behind_nat_reregistering_is_not_malicious() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     for i in 0..50 {
         let port = 5060 + i;
         register_ok(
@@ -196,7 +196,7 @@ fn office_behind_nat_reregistering_is_not_malicious() {
 /// its MAC and vendor.
 #[test]
 fn lan_scanner_is_the_infected_host() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     lab.src_mac = Some([0x00, 0x00, 0x00, 0x12, 0x34, 0x56]); // an OUI with a known vendor
     for host in 1..=40u8 {
         let r = request(
@@ -236,7 +236,7 @@ fn lan_scanner_is_the_infected_host() {
 /// Toll fraud: one number dialled with walking prefixes.
 #[test]
 fn prefix_walking_is_toll_fraud() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     for (i, prefix) in ["", "0", "00", "9", "900", "011"].iter().enumerate() {
         let n = format!("{prefix}441632960123");
         let r = request(
@@ -266,7 +266,7 @@ fn prefix_walking_is_toll_fraud() {
 /// A flood of INVITEs from one source.
 #[test]
 fn invite_flood() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     for i in 0..150 {
         let r = request(
             "INVITE",
@@ -307,7 +307,7 @@ fn rewritten_copies_mean_sip_alg() {
         )
         .replace("192.0.2.200:5060", &format!("{host}:{port}"))
     };
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     lab.send("192.168.77.20:5060", PROVIDER, &reg("192.168.77.20", 5060));
     lab.wait_ms(1);
     lab.send("198.51.100.1:1024", PROVIDER, &reg("198.51.100.1", 1024));
@@ -329,7 +329,7 @@ fn rewritten_copies_mean_sip_alg() {
         "{fields}"
     );
 
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     lab.send("192.168.77.20:5060", PROVIDER, &reg("192.168.77.20", 5060));
     lab.wait_ms(1);
     lab.send("198.51.100.1:1024", PROVIDER, &reg("192.168.77.20", 5060));
@@ -355,7 +355,7 @@ fn falling_ttl_copies_are_a_loop_but_retransmissions_are_not() {
         "",
         "",
     );
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     for i in 0..30u8 {
         lab.ttl = 64 - 2 * i;
         lab.send("198.51.100.10:5060", PHONE, &opt);
@@ -364,7 +364,7 @@ fn falling_ttl_copies_are_a_loop_but_retransmissions_are_not() {
     let a = lab.finish();
     assert!(has_cause(&a, CauseKind::Loop), "{:?}", a.causes);
 
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     for wait in [500, 1000, 2000, 4000, 4000, 4000] {
         lab.send("198.51.100.10:5060", PHONE, &opt);
         lab.wait_ms(wait);
@@ -376,7 +376,7 @@ fn falling_ttl_copies_are_a_loop_but_retransmissions_are_not() {
 /// Calls from the provider to the phone are not ghost calls.
 #[test]
 fn provider_calls_are_not_ghost_calls() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     register_ok(&mut lab, PHONE, PROVIDER, "31201234567", "reg-p");
     lab.wait_ms(1000);
     let inv = request(
@@ -451,7 +451,7 @@ fn explicit_trusted_servers() {
 /// Garbage is evidence, never a panic, and nothing before it is lost.
 #[test]
 fn unparseable_messages_are_counted() {
-    let mut lab = Lab::default();
+    let mut lab = Lab::plain();
     lab.send(
         "203.0.113.1:5060",
         PHONE,

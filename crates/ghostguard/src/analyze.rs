@@ -166,14 +166,22 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     for path in &args.files {
         let s = feed(path, args, &mut decoder, &mut engine);
         if let Some(e) = &s.error {
-            eprintln!(
-                "ghostguard: {}: {e} (the report covers what was read before it)",
-                s.path
-            );
+            if s.frames > 0 {
+                eprintln!(
+                    "ghostguard: {}: {e} (the report covers the {} frames before it)",
+                    s.path, s.frames
+                );
+            } else {
+                eprintln!("ghostguard: {}: {e}", s.path);
+            }
         }
         inputs.push(s);
     }
     let failed = inputs.iter().any(|i| i.error.is_some());
+    if inputs.iter().all(|i| i.error.is_some() && i.frames == 0) {
+        // Nothing at all was read: a report would only say "nothing found".
+        anyhow::bail!("no capture could be read");
+    }
     let analysis = engine.finish();
     let meta = ReportMeta {
         version: env!("CARGO_PKG_VERSION"),

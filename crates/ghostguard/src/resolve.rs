@@ -77,7 +77,7 @@ mod tests {
             resolve_trusted("198.51.100.77/24").unwrap(),
             vec!["198.51.100.0/24".parse::<IpNet>().unwrap()]
         );
-        assert_eq!(resolve_trusted("localhost").unwrap().is_empty(), false);
+        assert!(!resolve_trusted("localhost").unwrap().is_empty());
         let e = resolve_trusted("not a host!").unwrap_err().to_string();
         assert!(e.contains("`not a host!`"), "{e}");
         assert!(parse_net("10.0.0.300", "CIDR").is_err());

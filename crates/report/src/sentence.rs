@@ -19,6 +19,7 @@ pub(crate) const EVIDENCE_CODES: &[(&str, &[&str])] = &[
     ("distinct-users", &["users", "window_secs", "sample"]),
     ("error-burst", &["errors"]),
     ("auth-failures", &["failures", "window_secs", "users"]),
+    ("password-guessed", &["user", "failures"]),
     ("request-rate", &["requests", "window_secs"]),
     ("invite-rate", &["invites", "window_secs"]),
     (

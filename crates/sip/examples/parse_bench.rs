@@ -43,6 +43,11 @@ fn one(buf: &[u8]) -> usize {
 }
 
 #[inline(never)]
+fn with_defects(buf: &[u8]) -> usize {
+    ghostguard_sip::parse(buf).map_or(0, |m| m.defects().len() + m.header_count())
+}
+
+#[inline(never)]
 fn parse_only(buf: &[u8]) -> usize {
     ghostguard_sip::parse(buf).map_or(0, |m| m.header_count())
 }
@@ -80,4 +85,5 @@ fn main() {
     );
     run("parse only", iterations, parse_only);
     run("parse + call_id/cseq/from/to/via/ua", iterations, one);
+    run("parse + defects() (full check)", iterations, with_defects);
 }

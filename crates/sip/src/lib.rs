@@ -14,6 +14,10 @@
 //!   message is evidence about its sender. Whenever the start line is
 //!   recognisable and the header lines are delimited, the message is accepted
 //!   and each malformation is recorded as a [`Defects`] bit.
+//!   [`Message::structural_defects`] are found by the parse itself (free);
+//!   [`Message::defects`] adds those that need the typed parsers (Via, From,
+//!   To, Contact, CSeq, Request-URI, ...) and costs about as much as the parse.
+//!   [`Defects::INFORMATIONAL`] marks the bits that are legal SIP.
 //! - [`framer::frame`]: Content-Length framing of TCP/TLS streams with CRLF
 //!   keep-alive detection (RFC 3261 §18.3, RFC 5626 §3.5.1).
 //! - [`looks_like_sip`]: a first-line sniff to recognise SIP on any port.

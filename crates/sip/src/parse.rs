@@ -318,6 +318,60 @@ mod tests {
     }
 
     #[test]
+    fn header_table_bound_and_long_names() {
+        let mut buf = b"OPTIONS sip:a SIP/2.0\r\n".to_vec();
+        for i in 0..MAX_HEADERS {
+            buf.extend_from_slice(format!("X-{i}: {i}\r\n").as_bytes());
+        }
+        buf.extend_from_slice(b"\r\n");
+        assert_eq!(parse(&buf).unwrap().header_count(), MAX_HEADERS);
+        buf.splice(23..23, b"One-More: x\r\n".iter().copied());
+        assert_eq!(
+            parse(&buf).unwrap_err(),
+            ParseError::TooManyHeaders { limit: MAX_HEADERS }
+        );
+
+        // A value more than 255 bytes after its line start is found again
+        // from the colon.
+        let mut buf = b"OPTIONS sip:a SIP/2.0\r\nX-Long".to_vec();
+        buf.extend_from_slice(&[b' '; 300]);
+        buf.extend_from_slice(b":  the value \r\n\r\n");
+        let m = parse(&buf).unwrap();
+        let h = m.headers().next().unwrap();
+        assert_eq!(
+            (h.raw_name, h.raw_value),
+            (&b"X-Long"[..], &b"the value"[..])
+        );
+        assert_eq!(
+            m.header(HeaderName::Other(b"x-long")).map(|h| h.raw_value),
+            Some(&b"the value"[..])
+        );
+    }
+
+    #[test]
+    fn too_large_empty_and_truncated() {
+        assert_eq!(parse(b"").err(), Some(ParseError::Empty));
+        assert_eq!(parse(b"\r\n\r\n").err(), Some(ParseError::Empty));
+        assert_eq!(
+            parse(b"OPTIONS sip:a SIP/2.0").err(),
+            Some(ParseError::Truncated { at: 0 })
+        );
+        assert_eq!(
+            parse(b"OPTIONS sip:a SIP/2.0\r\nVia: x").err(),
+            Some(ParseError::Truncated { at: 23 })
+        );
+        assert_eq!(parse(b"hello").err(), Some(ParseError::NotSip));
+        let big = vec![b'a'; MAX_MESSAGE_LEN + 1];
+        assert_eq!(
+            parse(&big).err(),
+            Some(ParseError::TooLarge {
+                len: MAX_MESSAGE_LEN + 1,
+                limit: MAX_MESSAGE_LEN
+            })
+        );
+    }
+
+    #[test]
     fn start_line_errors() {
         let bad = |l: &[u8]| parse_start_line(l).err();
         assert_eq!(bad(b"GET / HTTP/1.1"), Some(ParseError::NotSip));

@@ -163,6 +163,13 @@ fn main() -> Result<()> {
         messages,
         crlf
     );
+    println!("in-process stages, one core:");
+    for (name, secs, n) in ghostguard_bench::stages(&a.file)? {
+        println!(
+            "  {name:<34} {secs:>8.3} s {:>14.0} messages/s",
+            n as f64 / secs
+        );
+    }
     println!(
         "{:<36} {:>10} {:>14} {:>10} {:>12}",
         "tool", "seconds", "messages/s", "MB/s", "peak RSS MB"

@@ -9,95 +9,122 @@
 //! message adds a Via and lowers Max-Forwards, so copies that differ there
 //! are a different hop, not an ALG.
 //!
-//! DoS: a direct-mapped table of [`SLOTS`] entries; a collision overwrites.
+//! DoS: a direct-mapped table of [`SLOTS`] entries (fixed-size snippets,
+//! no heap per message); a collision overwrites.
+
+use std::net::SocketAddr;
 
 use ghostguard_packet::{Span, Timestamp};
-use ghostguard_sip::{Message, Method, sdp};
+use ghostguard_sip::{Host, Method};
 
-use crate::event::{Ctx, has_sdp, text};
+use crate::event::Ctx;
 use crate::window::KeyHasher;
 
-const SLOTS: usize = 8192;
+const SLOTS: usize = 2048;
 const WINDOW: Span = Span::from_secs(10);
+const SNIP: usize = 47;
 
-/// The fields an ALG rewrites, as text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Fields {
-    via: String,
-    contact: String,
-    sdp_c: String,
-    sdp_o: String,
-    sdp_m: String,
-    content_length: String,
+/// A short copy of a header value (enough to show an address and port).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Snip {
+    len: u8,
+    bytes: [u8; SNIP],
 }
 
-impl Fields {
-    const NAMES: [&'static str; 6] = [
-        "Via",
-        "Contact",
-        "SDP c=",
-        "SDP o=",
-        "SDP m=",
-        "Content-Length",
-    ];
-
-    fn get(&self) -> [&str; 6] {
-        [
-            &self.via,
-            &self.contact,
-            &self.sdp_c,
-            &self.sdp_o,
-            &self.sdp_m,
-            &self.content_length,
-        ]
-    }
-
-    fn of(m: &Message<'_>) -> Fields {
-        let mut f = Fields::default();
-        if let Some(v) = m.via() {
-            f.via = match v.port {
-                Some(p) => format!("{}:{p}", host_text(&v.host)),
-                None => host_text(&v.host),
-            };
+impl Default for Snip {
+    fn default() -> Self {
+        Snip {
+            len: 0,
+            bytes: [0; SNIP],
         }
-        if let Some(c) = m.contact() {
-            f.contact = text(c.raw_uri);
-        }
-        if has_sdp(m) {
-            let s = sdp::parse(m.body());
-            f.sdp_c = s.connection.map(|c| text(c.addr)).unwrap_or_default();
-            f.sdp_o = s.origin.map(|o| text(o.addr)).unwrap_or_default();
-            f.sdp_m = s
-                .media
-                .first()
-                .and_then(|md| md.port)
-                .map(|p| p.to_string())
-                .unwrap_or_default();
-        }
-        f.content_length = m
-            .content_length()
-            .map(|l| l.to_string())
-            .unwrap_or_default();
-        f
     }
 }
 
-fn host_text(h: &ghostguard_sip::Host<'_>) -> String {
-    match h {
-        ghostguard_sip::Host::Domain(d) => text(d),
-        ghostguard_sip::Host::Ipv4(a) => a.to_string(),
-        ghostguard_sip::Host::Ipv6(a) => format!("[{a}]"),
+impl std::fmt::Debug for Snip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
     }
+}
+
+impl Snip {
+    fn of(b: &[u8]) -> Snip {
+        let mut s = Snip::default();
+        let n = b.len().min(SNIP);
+        s.bytes[..n].copy_from_slice(&b[..n]);
+        s.len = n as u8;
+        s
+    }
+
+    fn of_display(v: impl std::fmt::Display) -> Snip {
+        use std::io::Write;
+        let mut s = Snip::default();
+        let mut cur = std::io::Cursor::new(&mut s.bytes[..]);
+        let _ = write!(cur, "{v}");
+        s.len = cur.position() as u8;
+        s
+    }
+
+    fn text(&self) -> String {
+        crate::event::text(&self.bytes[..usize::from(self.len)])
+    }
+}
+
+/// The fields an ALG rewrites.
+const NAMES: [&str; 6] = [
+    "Via",
+    "Contact",
+    "SDP c=",
+    "SDP o=",
+    "SDP m=",
+    "Content-Length",
+];
+
+fn host_port(h: &Host<'_>, port: Option<u16>) -> Snip {
+    match (h, port) {
+        (Host::Domain(d), None) => Snip::of(d),
+        (Host::Domain(d), Some(p)) => {
+            Snip::of_display(format_args!("{}:{p}", String::from_utf8_lossy(d)))
+        }
+        (Host::Ipv4(a), None) => Snip::of_display(a),
+        (Host::Ipv4(a), Some(p)) => Snip::of_display(format_args!("{a}:{p}")),
+        (Host::Ipv6(a), None) => Snip::of_display(format_args!("[{a}]")),
+        (Host::Ipv6(a), Some(p)) => Snip::of_display(format_args!("[{a}]:{p}")),
+    }
+}
+
+fn fields(ctx: &Ctx<'_>) -> [Snip; 6] {
+    let mut f = [Snip::default(); 6];
+    if let Some(v) = &ctx.via {
+        f[0] = host_port(&v.host, v.port);
+    }
+    if let Some(c) = &ctx.contact {
+        f[1] = Snip::of(c.raw_uri);
+    }
+    if let Some(s) = &ctx.sdp {
+        if let Some(c) = &s.connection {
+            f[2] = Snip::of(c.addr);
+        }
+        if let Some(o) = &s.origin {
+            f[3] = Snip::of(o.addr);
+        }
+        if let Some(p) = s.media.first().and_then(|m| m.port) {
+            f[4] = Snip::of_display(p);
+        }
+    }
+    if let Some(l) = ctx.m.content_length() {
+        f[5] = Snip::of_display(l);
+    }
+    f
 }
 
 #[derive(Debug, Clone, Default)]
 struct Slot {
     key: u64,
     ts: Timestamp,
-    hop: Option<(std::net::SocketAddr, std::net::SocketAddr)>,
+    hop: Option<(SocketAddr, SocketAddr)>,
     vias: usize,
     max_forwards: Option<u32>,
-    fields: Fields,
+    fields: [Snip; 6],
 }
 
 /// One rewrite seen: which fields, and a before/after sample.
@@ -134,25 +161,24 @@ impl AlgWatch {
     }
 
     pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
-        let m = ctx.m;
         let Some(cseq) = ctx.cseq.as_ref() else {
             return;
         };
         if !matches!(cseq.method, Method::Invite | Method::Register) {
             return;
         }
-        if m.contact().is_none() && !ctx.sdp {
+        if ctx.contact.is_none() && ctx.sdp.is_none() {
             return;
         }
-        let (Some(cid), Some(branch)) = (m.call_id(), m.via().and_then(|v| v.branch())) else {
+        let (Some(cid), Some(branch)) = (ctx.call_id, ctx.via.as_ref().and_then(|v| v.branch()))
+        else {
             return;
         };
         let key = self.hasher.hash(&(cid, cseq.seq, ctx.status, branch));
         let hop = Some((ctx.d.src, ctx.d.dst));
-        let idx = (key as usize) % SLOTS;
-        let slot = &mut self.slots[idx];
-        let vias = m.vias().count();
-        let max_forwards = m.max_forwards();
+        let slot = &mut self.slots[(key as usize) % SLOTS];
+        let vias = ctx.m.vias().count();
+        let max_forwards = ctx.m.max_forwards();
         if slot.key != key || ctx.ts.since(slot.ts) > WINDOW {
             *slot = Slot {
                 key,
@@ -160,19 +186,16 @@ impl AlgWatch {
                 hop,
                 vias,
                 max_forwards,
-                fields: Fields::of(m),
+                fields: fields(ctx),
             };
             return;
         }
         if slot.hop == hop || slot.vias != vias || slot.max_forwards != max_forwards {
             return; // a retransmission, or a proxy hop
         }
-        let now = Fields::of(m);
-        let changed: Vec<&'static str> = Fields::NAMES
-            .iter()
-            .zip(slot.fields.get().iter().zip(now.get().iter()))
-            .filter(|(_, (a, b))| a != b)
-            .map(|(n, _)| *n)
+        let now = fields(ctx);
+        let changed: Vec<usize> = (0..NAMES.len())
+            .filter(|&i| slot.fields[i] != now[i])
             .collect();
         slot.hop = hop;
         if changed.is_empty() {
@@ -180,29 +203,23 @@ impl AlgWatch {
             return;
         }
         self.rewritten += 1;
-        for f in &changed {
-            if !self.fields_seen.contains(f) {
-                self.fields_seen.push(f);
+        for &i in &changed {
+            if !self.fields_seen.contains(&NAMES[i]) {
+                self.fields_seen.push(NAMES[i]);
             }
         }
         if self.samples.len() < 5 {
-            let pick = |fs: &Fields| {
-                let v = fs.get();
+            let show = |fs: &[Snip; 6]| {
                 changed
                     .iter()
-                    .filter_map(|n| {
-                        Fields::NAMES
-                            .iter()
-                            .position(|x| x == n)
-                            .map(|i| format!("{n} {}", v[i]))
-                    })
+                    .map(|&i| format!("{} {}", NAMES[i], fs[i].text()))
                     .collect::<Vec<_>>()
                     .join("; ")
             };
             self.samples.push(Rewrite {
-                fields: changed.clone(),
-                before: pick(&slot.fields),
-                after: pick(&now),
+                fields: changed.iter().map(|&i| NAMES[i]).collect(),
+                before: show(&slot.fields),
+                after: show(&now),
                 ts: ctx.ts,
             });
         }

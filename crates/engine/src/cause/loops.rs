@@ -16,7 +16,7 @@ use ghostguard_packet::{Span, Timestamp};
 use crate::event::Ctx;
 use crate::window::KeyHasher;
 
-const SLOTS: usize = 16_384;
+const SLOTS: usize = 4096;
 const WINDOW: Span = Span::from_secs(2);
 
 #[derive(Debug, Clone, Default)]

@@ -13,6 +13,9 @@
 //! **Defaults**: 5 failures within 360 s (the Emerging Threats rule).
 //! Confidence 85.
 //!
+//! A credentialed request accepted (2xx) after at least that many failures
+//! is `password-guessed` (95): the account is compromised.
+//!
 //! **False positives**: a phone with a wrong password retrying faster than
 //! once a minute. It is broken and worth finding, but allowlist it if the
 //! ban hurts.
@@ -38,7 +41,11 @@ struct Pending {
 #[derive(Debug, Default)]
 struct State {
     failures: Counter,
+    /// Failures over the whole capture.
+    total_failures: u32,
     users: Vec<(u64, String)>,
+    /// The user whose guessed password was accepted.
+    guessed: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -67,6 +74,25 @@ impl Bruteforce {
         let seq = ctx.cseq.as_ref()?.seq;
         Some(self.hasher.hash(&(requester, cid, seq)))
     }
+
+    fn on_request(&mut self, ctx: &Ctx<'_>) {
+        if !ctx.m.has_credentials() {
+            return;
+        }
+        let Some(k) = self.key(ctx.src, ctx) else {
+            return;
+        };
+        let user = ctx.target_user();
+        let hash = user.map_or(0, |u| self.hasher.hash(u));
+        self.pending.entry(&k).user = hash;
+        // Remember the user's name once per source, for the evidence.
+        if let Some(u) = user {
+            let st = self.by_source.entry(&ctx.src);
+            if st.users.len() < 4 && !st.users.iter().any(|(h, _)| *h == hash) {
+                st.users.push((hash, text(u)));
+            }
+        }
+    }
 }
 
 impl Detector for Bruteforce {
@@ -76,32 +102,39 @@ impl Detector for Bruteforce {
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         if ctx.is_request() {
-            if ctx.m.has_credentials() {
-                if let Some(k) = self.key(ctx.src, ctx) {
-                    let user = ctx.target_user().map_or(0, |u| self.hasher.hash(u));
-                    self.pending.entry(&k).user = user;
-                    // Remember the user's name once per source, for the evidence.
-                    if let Some(u) = ctx.target_user() {
-                        let st = self.by_source.entry(&ctx.src);
-                        if st.users.len() < 4 && !st.users.iter().any(|(h, _)| *h == user) {
-                            st.users.push((user, text(u)));
-                        }
-                    }
-                }
-            }
+            self.on_request(ctx);
             return;
         }
-        if !matches!(ctx.status, 401 | 403 | 407) {
+        let success = (200..300).contains(&ctx.status);
+        if !success && !matches!(ctx.status, 401 | 403 | 407) {
             return;
         }
+        // The answer goes back to the requester: the packet's destination.
         let requester = ctx.dst;
         let Some(k) = self.key(requester, ctx) else {
             return;
         };
-        if self.pending.get(&k).is_none() {
+        let Some(user) = self.pending.get(&k).map(|p| p.user) else {
+            return;
+        };
+        if success {
+            // Credentials accepted after a run of failures: a guess hit.
+            let Some(st) = self.by_source.get(&requester) else {
+                return;
+            };
+            if st.total_failures >= self.failures {
+                st.guessed = Some(user);
+                out.push(Hit::new(
+                    requester,
+                    Kind::Bruteforce,
+                    95,
+                    "password-guessed",
+                ));
+            }
             return;
         }
         let st = self.by_source.entry(&requester);
+        st.total_failures = st.total_failures.saturating_add(1);
         let n = st.failures.hit(ctx.ts, self.window);
         if n >= self.failures {
             out.push(Hit::new(requester, Kind::Bruteforce, 85, "auth-failures").magnitude(n));
@@ -110,11 +143,26 @@ impl Detector for Bruteforce {
 
     fn describe(&self, hit: &Hit, _ctx: &Ctx<'_>) -> Args {
         let mut args = Args::new();
+        let st = self.by_source.peek(&hit.source);
+        if hit.code == "password-guessed" {
+            let user = st
+                .and_then(|s| {
+                    s.guessed
+                        .and_then(|g| s.users.iter().find(|(h, _)| *h == g))
+                })
+                .map(|(_, u)| u.clone())
+                .unwrap_or_default();
+            push_arg(&mut args, "user", user);
+            push_arg(
+                &mut args,
+                "failures",
+                st.map_or(0, |s| s.total_failures).to_string(),
+            );
+            return args;
+        }
         push_arg(&mut args, "failures", hit.magnitude.to_string());
         push_arg(&mut args, "window_secs", secs(self.window));
-        let users = self
-            .by_source
-            .peek(&hit.source)
+        let users = st
             .map(|s| {
                 s.users
                     .iter()

@@ -5,7 +5,10 @@
 //! answer differently from "no such user"; SIPPTS `sipexten` does the same.
 //!
 //! **Signals**: distinct target users (To user, else Request-URI user) in
-//! out-of-dialog requests (no To-tag) from one source within a window. Error answers (404, 403, 401,
+//! out-of-dialog requests (no To-tag) from one source address *and port*
+//! within a window. The tools probe from one socket; phones behind one NAT
+//! each get their own port, so an office re-registering after an outage
+//! (50 phones, 50 users, one address) is not an enumeration. Error answers (404, 403, 401,
 //! 407, 484) sent back to the source are counted as supporting evidence.
 //!
 //! **Defaults**: 6 distinct users within 10 s (one existing tool flags more
@@ -18,7 +21,7 @@
 //!
 //! **References**: threat notes; SIPVicious `svwar.py`.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use ghostguard_packet::Span;
 
@@ -32,14 +35,16 @@ use crate::window::{Counter, Distinct, KeyHasher, Table};
 struct State {
     users: Distinct,
     sample: Vec<String>,
-    errors: Counter,
 }
 
 #[derive(Debug)]
 pub(crate) struct Enumeration {
     targets: u32,
     window: Span,
-    by_source: Table<IpAddr, State>,
+    /// Distinct users per source address and port.
+    by_flow: Table<SocketAddr, State>,
+    /// Error answers per requester address.
+    errors: Table<IpAddr, Counter>,
     hasher: KeyHasher,
 }
 
@@ -48,7 +53,8 @@ impl Enumeration {
         Enumeration {
             targets: t.enumeration_targets,
             window: Span::from_secs(t.enumeration_window_secs.into()),
-            by_source: Table::new(cap),
+            by_flow: Table::new(cap),
+            errors: Table::new(cap),
             hasher: KeyHasher::default(),
         }
     }
@@ -69,7 +75,7 @@ impl Detector for Enumeration {
             let Some(user) = ctx.target_user() else {
                 return;
             };
-            let st = self.by_source.entry(&ctx.src);
+            let st = self.by_flow.entry(&ctx.d.src);
             let n = st.users.insert(ctx.ts, self.window, self.hasher.hash(user));
             if st.sample.len() < 8 && !st.sample.iter().any(|s| s.as_bytes() == user) {
                 st.sample.push(text(user));
@@ -81,24 +87,21 @@ impl Detector for Enumeration {
             }
         } else if matches!(ctx.status, 403 | 404 | 401 | 407 | 484) {
             // An error answer goes back to the requester: the packet's destination.
-            let Some(st) = self.by_source.get(&ctx.dst) else {
-                return;
-            };
-            let n = st.errors.hit(ctx.ts, self.window);
+            let n = self.errors.entry(&ctx.dst).hit(ctx.ts, self.window);
             if n >= 2 * self.targets {
                 out.push(Hit::new(ctx.dst, Kind::Enumeration, 35, "error-burst").magnitude(n));
             }
         }
     }
 
-    fn describe(&self, hit: &Hit, _ctx: &Ctx<'_>) -> Args {
+    fn describe(&self, hit: &Hit, ctx: &Ctx<'_>) -> Args {
         let mut args = Args::new();
         if hit.code == "distinct-users" {
             push_arg(&mut args, "users", hit.magnitude.to_string());
             push_arg(&mut args, "window_secs", secs(self.window));
             let sample = self
-                .by_source
-                .peek(&hit.source)
+                .by_flow
+                .peek(&ctx.d.src)
                 .map(|s| s.sample.join(", "))
                 .unwrap_or_default();
             push_arg(&mut args, "sample", sample);

@@ -8,7 +8,8 @@
 //! **Signals**: User-Agent, From/To display and user, Contact user,
 //! Request-URI user, Call-ID, SDP `s=` and `o=` username, matched ASCII
 //! case-insensitively with one Aho-Corasick automaton per field. Only
-//! requests are looked at (scanners send requests).
+//! requests outside a dialog are looked at (scanners send them; inside a
+//! dialog From/To are the dialog's, so a victim's BYE would match).
 //!
 //! **Defaults**: each rule carries its own confidence; named attack tools
 //! are 85–95 (malicious alone), spoofed mainstream User-Agents and common
@@ -21,8 +22,6 @@
 //! **References**: threat notes; Emerging Threats Open `ET SCAN` SIP rules.
 
 use std::sync::Arc;
-
-use ghostguard_sip::sdp;
 
 use crate::detector::Detector;
 use crate::event::{Ctx, text};
@@ -60,7 +59,7 @@ impl Signatures {
                 f(Field::ToUser, u);
             }
         }
-        if let Some(u) = ctx.m.contact().and_then(|c| c.uri.user) {
+        if let Some(u) = ctx.contact.as_ref().and_then(|c| c.uri.user) {
             f(Field::ContactUser, u);
         }
         if let Some(u) = ctx.request_user() {
@@ -69,8 +68,7 @@ impl Signatures {
         if let Some(cid) = ctx.call_id {
             f(Field::CallId, cid);
         }
-        if ctx.sdp {
-            let s = sdp::parse(ctx.m.body());
+        if let Some(s) = &ctx.sdp {
             if let Some(name) = s.session_name {
                 f(Field::SdpSession, name);
             }
@@ -87,7 +85,9 @@ impl Detector for Signatures {
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
-        if !ctx.is_request() {
+        // In-dialog requests (BYE, ACK, re-INVITE) carry the dialog's
+        // identities: a phone hanging up on caller "100" is not a scanner.
+        if !ctx.is_request() || ctx.in_dialog {
             return;
         }
         let r = &*self.rules;

@@ -163,6 +163,7 @@ ev-nmap-shape = The message is the probe of Nmap's SIP scripts.
 ev-distinct-users = Tried { $users } different extensions within { $window_secs } s (for example { $sample }).
 ev-error-burst = Received { $errors } error answers (unknown user, forbidden) in a short time.
 ev-auth-failures = { $failures } failed logins within { $window_secs } s (accounts: { $users }).
+ev-password-guessed = A guessed password was accepted for account { $user } after { $failures } failed attempts: the account is compromised. Change its password now.
 ev-request-rate = { $requests } requests within { $window_secs } s.
 ev-invite-rate = { $invites } call attempts (INVITE) within { $window_secs } s.
 ev-distinct-destinations = Sent SIP to { $destinations } different addresses or ports ({ $hosts } hosts) within { $window_secs } s.

@@ -163,6 +163,7 @@ ev-nmap-shape = Het bericht is de test van de SIP-scripts van Nmap.
 ev-distinct-users = Probeerde { $users } verschillende toestelnummers binnen { $window_secs } s (bijvoorbeeld { $sample }).
 ev-error-burst = Kreeg in korte tijd { $errors } foutantwoorden (onbekende gebruiker, geweigerd).
 ev-auth-failures = { $failures } mislukte aanmeldingen binnen { $window_secs } s (accounts: { $users }).
+ev-password-guessed = Een geraden wachtwoord voor account { $user } is geaccepteerd na { $failures } mislukte pogingen: het account is gekraakt. Wijzig het wachtwoord direct.
 ev-request-rate = { $requests } verzoeken binnen { $window_secs } s.
 ev-invite-rate = { $invites } belpogingen (INVITE) binnen { $window_secs } s.
 ev-distinct-destinations = Stuurde SIP naar { $destinations } verschillende adressen of poorten ({ $hosts } hosts) binnen { $window_secs } s.

@@ -1,12 +1,18 @@
 //! Shared test scaffolding: SIP message builders and a driver that feeds
 //! them to an engine as datagrams.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::too_many_arguments,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use std::net::SocketAddr;
 
 use ghostguard_engine::{Analysis, Engine, EngineConfig, Observation, Rules};
 use ghostguard_packet::{Datagram, Timestamp, Transport};
 
+#[derive(Debug)]
 pub struct Lab {
     pub engine: Engine,
     pub now: Timestamp,
@@ -24,7 +30,7 @@ impl Lab {
         }
     }
 
-    pub fn default() -> Lab {
+    pub fn plain() -> Lab {
         Lab::new(EngineConfig::default())
     }
 
