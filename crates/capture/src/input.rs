@@ -25,6 +25,40 @@ pub(crate) trait Input {
 pub(crate) struct SliceInput<'a> {
     pub data: &'a [u8],
     pub pos: usize,
+    /// The mapping behind `data`, when there is one: pages already read are
+    /// handed back to the kernel so resident memory stays flat.
+    pub map: Option<&'a memmap2::Mmap>,
+    /// Bytes before this offset were handed back.
+    pub released: usize,
+}
+
+/// Hand mapped pages back every this many bytes.
+const RELEASE_EVERY: usize = 32 << 20;
+
+impl SliceInput<'_> {
+    /// Drops the pages of what was consumed from this process's resident
+    /// set (they stay in the page cache). Frames are only lent to the
+    /// callback during `run`, so nothing still borrows released bytes.
+    #[allow(unsafe_code)]
+    fn release(&mut self) {
+        let Some(map) = self.map else { return };
+        let end = self.pos & !(4096 - 1);
+        if end < self.released + RELEASE_EVERY {
+            return;
+        }
+        // SAFETY: the range lies inside the read-only private mapping and
+        // before the current position; no frame borrowed from it is alive
+        // (callbacks have returned). After DONTNEED a read would fault the
+        // page back in from the file, so even a stray access stays defined.
+        let _ = unsafe {
+            map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                self.released,
+                end - self.released,
+            )
+        };
+        self.released = end;
+    }
 }
 
 impl Input for SliceInput<'_> {
@@ -37,6 +71,7 @@ impl Input for SliceInput<'_> {
     #[inline]
     fn consume(&mut self, n: usize) {
         self.pos = self.pos.saturating_add(n).min(self.data.len());
+        self.release();
     }
 
     #[inline]

@@ -128,7 +128,12 @@ impl CaptureReader {
             return Self::stream(Box::new(file), Some(meta.len()), path.to_path_buf());
         }
         let map = map_file(&file).map_err(io)?;
-        let mut input = SliceInput { data: &map, pos: 0 };
+        let mut input = SliceInput {
+            data: &map,
+            pos: 0,
+            map: None,
+            released: 0,
+        };
         let (format, parser) = detect(&mut input)?;
         let pos = input.pos;
         let progress = Arc::new(AtomicU64::new(pos as u64));
@@ -197,6 +202,8 @@ impl CaptureReader {
                 let mut input = SliceInput {
                     data: map,
                     pos: *pos,
+                    map: Some(map),
+                    released: 0,
                 };
                 let r = run(
                     &mut self.parser,
