@@ -198,10 +198,11 @@ impl Engine {
         // parsing, a CSeq method that differs, a framing defect).
         let suspicious = ctx.call_id.is_none()
             || ctx.cseq.is_none()
-            || ctx.from.is_none()
-            || ctx.to.is_none()
-            || ctx.via.is_none()
-            || (ctx.is_request() && ctx.ruri.is_none())
+            || ctx.via().is_none()
+            || (ctx.is_request()
+                && (ctx.from().is_none() || ctx.to().is_none() || ctx.ruri().is_none()))
+            || m.header(HeaderName::From).is_none()
+            || m.header(HeaderName::To).is_none()
             || ctx
                 .method
                 .is_some_and(|me| ctx.cseq.as_ref().is_some_and(|c| c.method != me))

@@ -1,13 +1,16 @@
 //! The per-message context every detector sees. Each header a detector may
 //! need is parsed once here, not once per detector.
 
+use std::cell::OnceCell;
 use std::net::IpAddr;
 
 use ghostguard_packet::{Datagram, Timestamp};
 use ghostguard_sip::sdp::{self, Sdp};
 use ghostguard_sip::{CSeq, HeaderName, Message, Method, NameAddr, Uri, Via};
 
-/// One SIP message with the facts about its addresses.
+/// One SIP message with the facts about its addresses. The cheap header
+/// facts are read at once; the costly parses (From, To, Via, Request-URI,
+/// Contact, SDP) happen on first use and are shared by every detector.
 pub(crate) struct Ctx<'a> {
     pub ts: Timestamp,
     pub d: &'a Datagram<'a>,
@@ -24,38 +27,17 @@ pub(crate) struct Ctx<'a> {
     pub status: u16,
     pub call_id: Option<&'a [u8]>,
     pub cseq: Option<CSeq<'a>>,
-    pub from: Option<NameAddr<'a>>,
-    pub to: Option<NameAddr<'a>>,
-    /// The To header carries a tag: the request is inside a dialog.
-    pub in_dialog: bool,
-    pub via: Option<Via<'a>>,
-    pub ruri: Option<Uri<'a>>,
     pub user_agent: Option<&'a [u8]>,
-    /// The first Contact (requests and INVITE/REGISTER answers only).
-    pub contact: Option<NameAddr<'a>>,
-    /// The body, when it is SDP.
-    pub sdp: Option<Sdp<'a>>,
+    from: OnceCell<Option<NameAddr<'a>>>,
+    to: OnceCell<Option<NameAddr<'a>>>,
+    via: OnceCell<Option<Via<'a>>>,
+    ruri: OnceCell<Option<Uri<'a>>>,
+    contact: OnceCell<Option<NameAddr<'a>>>,
+    sdp: OnceCell<Option<Sdp<'a>>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn is_request(&self) -> bool {
-        self.method.is_some()
-    }
-
-    /// The user a request is aimed at: the To user, else the Request-URI user.
-    pub(crate) fn target_user(&self) -> Option<&'a [u8]> {
-        self.to
-            .as_ref()
-            .and_then(|t| t.uri.user)
-            .or_else(|| self.request_user())
-    }
-
-    /// The Request-URI user part (for `tel:` URIs, the number).
-    pub(crate) fn request_user(&self) -> Option<&'a [u8]> {
-        self.ruri.as_ref().and_then(|u| u.user)
-    }
-
-    /// The parsed context of one message.
+    /// The context of one message.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         d: &'a Datagram<'a>,
@@ -66,14 +48,6 @@ impl<'a> Ctx<'a> {
         dst_internal: bool,
         src_trusted: bool,
     ) -> Ctx<'a> {
-        let method = m.method();
-        let to = m.to();
-        let cseq = m.cseq();
-        let wants_contact = method.is_some()
-            || cseq
-                .as_ref()
-                .is_some_and(|c| matches!(c.method, Method::Invite | Method::Register));
-        let in_dialog = to.as_ref().is_some_and(|t| t.tag().is_some());
         Ctx {
             ts: d.ts,
             d,
@@ -83,27 +57,81 @@ impl<'a> Ctx<'a> {
             src_internal,
             dst_internal,
             src_trusted,
+            method: m.method(),
             status: m.status().map_or(0, |s| s.0),
             call_id: m.call_id(),
-            cseq,
-            from: m.from(),
-            to,
-            in_dialog,
-            via: m.via(),
-            ruri: if method.is_some() {
-                m.request_uri()
-            } else {
-                None
-            },
+            cseq: m.cseq(),
             user_agent: m.user_agent(),
-            contact: if wants_contact { m.contact() } else { None },
-            sdp: if has_sdp(m) {
-                Some(sdp::parse(m.body()))
-            } else {
-                None
-            },
-            method,
+            from: OnceCell::new(),
+            to: OnceCell::new(),
+            via: OnceCell::new(),
+            ruri: OnceCell::new(),
+            contact: OnceCell::new(),
+            sdp: OnceCell::new(),
         }
+    }
+
+    pub(crate) fn is_request(&self) -> bool {
+        self.method.is_some()
+    }
+
+    pub(crate) fn from(&self) -> Option<&NameAddr<'a>> {
+        self.from.get_or_init(|| self.m.from()).as_ref()
+    }
+
+    pub(crate) fn to(&self) -> Option<&NameAddr<'a>> {
+        self.to.get_or_init(|| self.m.to()).as_ref()
+    }
+
+    /// The topmost Via.
+    pub(crate) fn via(&self) -> Option<&Via<'a>> {
+        self.via.get_or_init(|| self.m.via()).as_ref()
+    }
+
+    pub(crate) fn ruri(&self) -> Option<&Uri<'a>> {
+        self.ruri
+            .get_or_init(|| {
+                if self.is_request() {
+                    self.m.request_uri()
+                } else {
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn contact(&self) -> Option<&NameAddr<'a>> {
+        self.contact.get_or_init(|| self.m.contact()).as_ref()
+    }
+
+    /// The body, when it is SDP.
+    pub(crate) fn sdp(&self) -> Option<&Sdp<'a>> {
+        self.sdp
+            .get_or_init(|| {
+                if has_sdp(self.m) {
+                    Some(sdp::parse(self.m.body()))
+                } else {
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// The To header carries a tag: the request is inside a dialog.
+    pub(crate) fn in_dialog(&self) -> bool {
+        self.to().is_some_and(|t| t.tag().is_some())
+    }
+
+    /// The user a request is aimed at: the To user, else the Request-URI user.
+    pub(crate) fn target_user(&self) -> Option<&'a [u8]> {
+        self.to()
+            .and_then(|t| t.uri.user)
+            .or_else(|| self.request_user())
+    }
+
+    /// The Request-URI user part (for `tel:` URIs, the number).
+    pub(crate) fn request_user(&self) -> Option<&'a [u8]> {
+        self.ruri().and_then(|u| u.user)
     }
 }
 

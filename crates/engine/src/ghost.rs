@@ -56,7 +56,7 @@ impl Calls {
     /// ghost calls), which keeps the bound for the calls that matter.
     pub(crate) fn observe(&mut self, ctx: &Ctx<'_>, src_trusted: bool) {
         if ctx.method == Some(Method::Invite) {
-            if ctx.in_dialog || src_trusted {
+            if ctx.in_dialog() || src_trusted {
                 return;
             }
             let Some(cid) = ctx.call_id else { return };
@@ -70,7 +70,7 @@ impl Calls {
                 return;
             }
             *slot = Some(self.list.len());
-            let from = ctx.from.as_ref();
+            let from = ctx.from();
             self.list.push(Call {
                 phone: ctx.dst,
                 source: ctx.src,

@@ -94,13 +94,13 @@ fn host_port(h: &Host<'_>, port: Option<u16>) -> Snip {
 
 fn fields(ctx: &Ctx<'_>) -> [Snip; 6] {
     let mut f = [Snip::default(); 6];
-    if let Some(v) = &ctx.via {
+    if let Some(v) = ctx.via() {
         f[0] = host_port(&v.host, v.port);
     }
-    if let Some(c) = &ctx.contact {
+    if let Some(c) = ctx.contact() {
         f[1] = Snip::of(c.raw_uri);
     }
-    if let Some(s) = &ctx.sdp {
+    if let Some(s) = ctx.sdp() {
         if let Some(c) = &s.connection {
             f[2] = Snip::of(c.addr);
         }
@@ -167,11 +167,10 @@ impl AlgWatch {
         if !matches!(cseq.method, Method::Invite | Method::Register) {
             return;
         }
-        if ctx.contact.is_none() && ctx.sdp.is_none() {
+        if ctx.contact().is_none() && ctx.sdp().is_none() {
             return;
         }
-        let (Some(cid), Some(branch)) = (ctx.call_id, ctx.via.as_ref().and_then(|v| v.branch()))
-        else {
+        let (Some(cid), Some(branch)) = (ctx.call_id, ctx.via().and_then(|v| v.branch())) else {
             return;
         };
         let key = self.hasher.hash(&(cid, cseq.seq, ctx.status, branch));

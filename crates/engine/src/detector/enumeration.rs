@@ -69,7 +69,7 @@ impl Detector for Enumeration {
         if ctx.is_request() {
             // Only requests outside a dialog probe for users; a BYE or a
             // re-INVITE (To-tag present) goes to whoever the phone talks to.
-            if ctx.in_dialog {
+            if ctx.in_dialog() {
                 return;
             }
             let Some(user) = ctx.target_user() else {

@@ -43,7 +43,7 @@ impl Signatures {
         if let Some(ua) = ctx.user_agent {
             f(Field::UserAgent, ua);
         }
-        if let Some(from) = &ctx.from {
+        if let Some(from) = ctx.from() {
             if let Some(d) = &from.display {
                 f(Field::FromDisplay, d);
             }
@@ -51,7 +51,7 @@ impl Signatures {
                 f(Field::FromUser, u);
             }
         }
-        if let Some(to) = &ctx.to {
+        if let Some(to) = ctx.to() {
             if let Some(d) = &to.display {
                 f(Field::ToDisplay, d);
             }
@@ -59,7 +59,7 @@ impl Signatures {
                 f(Field::ToUser, u);
             }
         }
-        if let Some(u) = ctx.contact.as_ref().and_then(|c| c.uri.user) {
+        if let Some(u) = ctx.contact().and_then(|c| c.uri.user) {
             f(Field::ContactUser, u);
         }
         if let Some(u) = ctx.request_user() {
@@ -68,7 +68,7 @@ impl Signatures {
         if let Some(cid) = ctx.call_id {
             f(Field::CallId, cid);
         }
-        if let Some(s) = &ctx.sdp {
+        if let Some(s) = ctx.sdp() {
             if let Some(name) = s.session_name {
                 f(Field::SdpSession, name);
             }
@@ -87,7 +87,7 @@ impl Detector for Signatures {
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         // In-dialog requests (BYE, ACK, re-INVITE) carry the dialog's
         // identities: a phone hanging up on caller "100" is not a scanner.
-        if !ctx.is_request() || ctx.in_dialog {
+        if !ctx.is_request() || ctx.in_dialog() {
             return;
         }
         let r = &*self.rules;

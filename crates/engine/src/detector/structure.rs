@@ -98,17 +98,17 @@ fn all(bytes: &[u8], f: impl Fn(&u8) -> bool) -> bool {
 impl Structure {
     /// Which fingerprint the request carries, with its configured confidence.
     fn classify(&self, ctx: &Ctx<'_>) -> Option<(&'static str, u8)> {
-        let tag = ctx.from.as_ref().and_then(|f| f.tag());
+        let tag = ctx.from().and_then(|f| f.tag());
         if tag.is_some_and(|t| decode_vtag(t).is_some()) {
             return Some(("sipvicious-tag", self.conf.sipvicious_tag));
         }
-        let b = ctx.via.as_ref().and_then(|v| v.branch())?;
+        let b = ctx.via().and_then(|v| v.branch())?;
         let call_id = ctx.call_id.unwrap_or_default();
         let vbranch = b.len() > 8
             && b[..8].eq_ignore_ascii_case(b"z9hG4bK-")
             && all(&b[8..], u8::is_ascii_digit);
         if vbranch && all(call_id, u8::is_ascii_digit) {
-            let same = match (&ctx.to, &ctx.from) {
+            let same = match (ctx.to(), ctx.from()) {
                 (Some(to), Some(f)) => to.raw_uri.eq_ignore_ascii_case(f.raw_uri),
                 _ => false,
             };
@@ -150,18 +150,12 @@ impl Detector for Structure {
     fn describe(&self, hit: &Hit, ctx: &Ctx<'_>) -> Args {
         let mut args = Args::new();
         let branch = ctx
-            .via
-            .as_ref()
+            .via()
             .and_then(|v| v.branch())
             .map(text)
             .unwrap_or_default();
         match hit.code {
-            "sipvicious-tag" => match ctx
-                .from
-                .as_ref()
-                .and_then(|f| f.tag())
-                .and_then(decode_vtag)
-            {
+            "sipvicious-tag" => match ctx.from().and_then(|f| f.tag()).and_then(decode_vtag) {
                 Some(VTag::Target(ip, port)) => {
                     push_arg(&mut args, "tool", "SIPVicious svmap");
                     push_arg(&mut args, "target", format!("{ip}:{port}"));

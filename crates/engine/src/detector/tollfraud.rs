@@ -94,7 +94,7 @@ impl Detector for TollFraud {
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
-        if ctx.method != Some(Method::Invite) || ctx.src_trusted || ctx.in_dialog {
+        if ctx.method != Some(Method::Invite) || ctx.src_trusted || ctx.in_dialog() {
             return;
         }
         let Some(number) = Self::number(ctx) else {
