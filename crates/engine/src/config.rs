@@ -174,3 +174,26 @@ mod tests {
         assert!(!cfg.infer_trusted());
     }
 }
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    /// Every example config in `examples/` parses and validates.
+    #[test]
+    fn example_configs_parse() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let cfg: EngineConfig =
+                    toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                cfg.validate().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                n += 1;
+            }
+        }
+        assert!(n >= 1, "no example configs found in {}", dir.display());
+    }
+}
