@@ -290,3 +290,20 @@ fn map_file(file: &File) -> std::io::Result<memmap2::Mmap> {
     let _ = map.advise(memmap2::Advice::Sequential);
     Ok(map)
 }
+
+/// Fuzzing entry: `data` as a capture file (any format, gzip included),
+/// every frame decoded and every payload parsed as SIP. Must never panic
+/// and never allocate beyond the documented bounds.
+#[doc(hidden)]
+pub fn fuzz_read(data: &[u8]) {
+    let Ok(mut reader) = CaptureReader::from_reader(Box::new(std::io::Cursor::new(data.to_vec())))
+    else {
+        return;
+    };
+    let mut decoder = ghostguard_packet::Decoder::new(ghostguard_packet::Limits::default());
+    let _ = reader.for_each_frame(&mut |frame| {
+        let _ = decoder.decode(frame, &mut |d| {
+            let _ = ghostguard_sip::parse(d.payload);
+        });
+    });
+}

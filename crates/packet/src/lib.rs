@@ -51,3 +51,39 @@ pub use hep::{HepError, HepPacket};
 pub use link::{Frame, LinkType};
 pub use stats::DecodeStats;
 pub use time::{Span, Timestamp};
+
+/// Fuzzing entry: the first byte picks a link type, the rest is cut into
+/// frames by 2-byte big-endian length prefixes and decoded in order (so
+/// defragmentation and TCP reassembly state builds up across frames); every
+/// payload goes through the SIP parser. Must never panic.
+#[doc(hidden)]
+pub fn fuzz_decode(data: &[u8]) {
+    const LINKS: [LinkType; 9] = [
+        LinkType::Ethernet,
+        LinkType::Raw,
+        LinkType::Ipv4,
+        LinkType::Ipv6,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+        LinkType::Null,
+        LinkType::Loop,
+        LinkType::Other(147),
+    ];
+    let Some((&pick, mut rest)) = data.split_first() else {
+        return;
+    };
+    let link = LINKS[usize::from(pick) % LINKS.len()];
+    let mut decoder = Decoder::new(Limits::default());
+    let mut ts = 1_700_000_000i64;
+    while rest.len() >= 2 {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        let body = &rest[2..];
+        let frame_bytes = &body[..len.min(body.len())];
+        rest = &body[frame_bytes.len()..];
+        ts += 1;
+        let frame = Frame::new(Timestamp::from_parts(ts, 0), link, frame_bytes);
+        let _ = decoder.decode(&frame, &mut |d| {
+            let _ = ghostguard_sip::parse(d.payload);
+        });
+    }
+}
