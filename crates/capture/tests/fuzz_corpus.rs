@@ -1,11 +1,25 @@
-//! Replays the cargo-fuzz corpus of `read_capture` on stable (CI has no nightly
-//! and no libFuzzer), plus deterministic truncations and byte flips of every
-//! corpus file: the same entry point must never panic.
+//! Replays the cargo-fuzz corpus of every fuzz target on stable (CI has no
+//! nightly and no libFuzzer), plus deterministic cuts and byte flips of every
+//! corpus file. Each target's entry point is the library function its
+//! `fuzz/fuzz_targets/*.rs` one-liner calls; none may panic.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 
-fn corpus() -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/read_capture");
+/// A fuzz target: its name, its entry point, the least number of corpus files.
+type Target = (&'static str, fn(&[u8]), usize);
+
+const TARGETS: [Target; 4] = [
+    ("parse_message", ghostguard_sip::fuzz_entry, 100),
+    ("frame_stream", ghostguard_sip::fuzz_frame_entry, 1),
+    ("decode_frames", ghostguard_packet::fuzz_decode, 5),
+    ("read_capture", ghostguard_capture::fuzz_read, 5),
+];
+
+fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -22,35 +36,48 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn run(name: &str, data: &[u8]) {
-    if std::panic::catch_unwind(|| ghostguard_capture::fuzz_read(data)).is_err() {
-        panic!("{name}: panicked on {} bytes", data.len());
+fn run(entry: fn(&[u8]), what: &str, data: &[u8]) {
+    assert!(
+        std::panic::catch_unwind(|| entry(data)).is_ok(),
+        "{what}: panicked on {} bytes",
+        data.len()
+    );
+}
+
+#[test]
+fn every_corpus_replays() {
+    for (target, entry, least) in TARGETS {
+        let files = corpus(target);
+        assert!(
+            files.len() >= least,
+            "{target}: corpus has only {} files",
+            files.len()
+        );
+        for (name, data) in &files {
+            run(entry, &format!("{target}/{name}"), data);
+        }
     }
 }
 
 #[test]
-fn corpus_replays() {
-    let files = corpus();
-    assert!(files.len() >= 5, "corpus has only {} files", files.len());
-    for (name, data) in &files {
-        run(name, data);
-    }
-}
-
-#[test]
-fn corpus_mutations_never_panic() {
-    for (name, data) in corpus() {
-        // Cut at a spread of offsets, and flip one byte at a spread of offsets.
-        let n = data.len();
-        for k in 1..24 {
-            let cut = n * k / 24;
-            run(&format!("{name} cut at {cut}"), &data[..cut]);
-            let mut flipped = data.clone();
-            let at = (n * k / 24).min(n.saturating_sub(1));
-            if let Some(b) = flipped.get_mut(at) {
-                *b ^= 0x5a ^ (k as u8);
+fn corpus_cuts_and_flips_never_panic() {
+    for (target, entry, _) in TARGETS {
+        for (name, data) in corpus(target) {
+            let n = data.len();
+            for k in 1..24 {
+                let cut = n * k / 24;
+                run(
+                    entry,
+                    &format!("{target}/{name} cut at {cut}"),
+                    &data[..cut],
+                );
+                let mut flipped = data.clone();
+                let at = cut.min(n.saturating_sub(1));
+                if let Some(b) = flipped.get_mut(at) {
+                    *b ^= 0x5a ^ (k as u8);
+                }
+                run(entry, &format!("{target}/{name} flip at {at}"), &flipped);
             }
-            run(&format!("{name} flip at {at}"), &flipped);
         }
     }
 }

@@ -1,8 +1,6 @@
-//! Replays the cargo-fuzz corpus on stable (CI has no nightly and no
-//! libFuzzer) and throws random and mutated input at the same entry points.
+//! Throws random and mutated input at the parser's fuzz entry points (the
+//! corpus replay for every target is in `crates/capture/tests/fuzz_corpus.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::path::Path;
 
 use ghostguard_sip::framer::{Framed, frame};
 use ghostguard_sip::{
@@ -10,50 +8,8 @@ use ghostguard_sip::{
 };
 use proptest::prelude::*;
 
-fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
-        .join(target);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
-}
-
-#[test]
-fn parse_message_corpus_replays() {
-    let files = corpus("parse_message");
-    assert!(files.len() >= 100, "corpus has only {} files", files.len());
-    for (name, data) in &files {
-        let r = std::panic::catch_unwind(|| {
-            fuzz_entry(data);
-            fuzz_frame_entry(data);
-        });
-        assert!(r.is_ok(), "corpus file {name} panics");
-    }
-}
-
-#[test]
-fn frame_stream_corpus_replays() {
-    let files = corpus("frame_stream");
-    assert!(!files.is_empty());
-    for (name, data) in &files {
-        assert!(
-            std::panic::catch_unwind(|| fuzz_frame_entry(data)).is_ok(),
-            "{name}"
-        );
-    }
-}
+// The corpus files themselves are replayed by
+// `crates/capture/tests/fuzz_corpus.rs`, which covers every fuzz target.
 
 /// The framer's promises, checked on one buffer.
 fn check_framer(buf: &[u8]) {
