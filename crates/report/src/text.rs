@@ -168,6 +168,7 @@ fn ghost_calls(o: &mut Out<'_>, v: &View) -> io::Result<()> {
     let header = [
         "col-time",
         "col-caller",
+        "col-called",
         "col-source",
         "col-where",
         "col-result",
@@ -179,17 +180,30 @@ fn ghost_calls(o: &mut Out<'_>, v: &View) -> io::Result<()> {
         t.load_preset(HEADER_RULE_ONLY)
             .set_content_arrangement(ContentArrangement::Disabled)
             .set_header(header.iter().map(|h| sanitize_terminal(h)));
-        for c in &p.calls {
+        for c in p.calls.iter().take(MAX_CALL_ROWS) {
             t.add_row(
-                [&c.time, &c.caller, &c.source, &c.place, &c.result].map(|s| sanitize_terminal(s)),
+                [
+                    &c.time, &c.caller, &c.called, &c.source, &c.place, &c.result,
+                ]
+                .map(|s| sanitize_terminal(s)),
             );
         }
         for row in t.lines() {
             writeln!(o.w, "  {}", row.trim_end())?;
         }
+        if p.calls.len() > MAX_CALL_ROWS {
+            let more = (p.calls.len() - MAX_CALL_ROWS).to_string();
+            o.line(&format!(
+                "   {}",
+                v.t_args("more-calls", &[("count", more)])
+            ))?;
+        }
     }
     Ok(())
 }
+
+/// Calls listed per phone in the terminal; the JSON and HTML list them all.
+const MAX_CALL_ROWS: usize = 15;
 
 fn sources(o: &mut Out<'_>, v: &View) -> io::Result<()> {
     o.heading(&v.t("heading-sources"))?;

@@ -28,6 +28,8 @@ pub(crate) enum Tone {
 pub(crate) struct CallRow {
     pub time: String,
     pub caller: String,
+    /// The number or extension dialled.
+    pub called: String,
     pub source: String,
     pub place: String,
     pub result: String,
@@ -85,6 +87,11 @@ impl View {
     /// A message of the catalogue (used for headings and labels).
     pub(crate) fn t(&self, id: &str) -> String {
         tr(self.lang, id)
+    }
+
+    /// A message of the catalogue with arguments.
+    pub(crate) fn t_args(&self, id: &str, args: &[(&str, String)]) -> String {
+        tr_args(self.lang, id, args)
     }
 
     pub(crate) fn build(a: &Analysis, meta: &ReportMeta, lang: Lang) -> View {
@@ -267,6 +274,7 @@ fn phones(a: &Analysis, lang: Lang) -> Vec<PhoneView> {
                 .map(|g| CallRow {
                     time: format_ts(g.time),
                     caller: caller_id(g),
+                    called: g.callee.clone().unwrap_or_default(),
                     source: g.source.to_string(),
                     place: place(lang, g.source_internal),
                     result: call_result(lang, g.rang, g.answered, g.final_status),

@@ -156,3 +156,22 @@ fn network_strings_cannot_drive_the_terminal() {
         assert_eq!(t.contains('\u{1b}'), color);
     }
 }
+
+/// A flood of ghost calls is summarised in the terminal; JSON keeps every call.
+#[test]
+fn long_call_lists_are_cut_in_the_terminal_only() {
+    let mut a = svmap_port_forward();
+    let template = a.ghost_calls[0].clone();
+    a.ghost_calls = (0..40)
+        .map(|i| ghostguard_engine::analysis::GhostCall {
+            time: ts(1_000 + i),
+            ..template.clone()
+        })
+        .collect();
+    let text = show(&a, Format::Text, Lang::En);
+    assert!(text.contains("… and 25 more"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&show(&a, Format::Json, Lang::En)).unwrap();
+    assert_eq!(json["ghost_calls"].as_array().unwrap().len(), 40);
+    let nl = show(&a, Format::Text, Lang::Nl);
+    assert!(nl.contains("… en nog 25"), "{nl}");
+}

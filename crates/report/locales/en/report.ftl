@@ -39,6 +39,8 @@ phone-line = Phone { $phone }: { $calls } ghost { $calls ->
     }
 col-time = Time
 col-caller = Caller ID
+col-called = Dialled
+more-calls = … and { $count } more (the JSON and HTML reports list every call).
 col-source = From
 col-where = Where from
 col-result = Result

@@ -39,6 +39,8 @@ phone-line = Toestel { $phone }: { $calls } { $calls ->
     }
 col-time = Tijd
 col-caller = Nummerweergave
+col-called = Gekozen nummer
+more-calls = … en nog { $count } (het JSON- en HTML-rapport tonen elk gesprek).
 col-source = Vanaf
 col-where = Herkomst
 col-result = Resultaat
