@@ -42,11 +42,11 @@ pub enum Action {
 
 /// DoS: actions not drained by the caller are kept up to this many; older
 /// ones are dropped and counted.
-const MAX_PENDING_ACTIONS: usize = 10_000;
+pub(crate) const MAX_PENDING_ACTIONS: usize = 10_000;
 
 /// DoS: the activity timeline covers at most this many seconds (31 days)
 /// after the first message; later traffic is counted in the last second.
-const MAX_ACTIVITY_SECS: usize = 31 * 24 * 3600;
+pub(crate) const MAX_ACTIVITY_SECS: usize = 31 * 24 * 3600;
 
 /// Counters about the input itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub struct Engine {
     pub(crate) sources: Sources,
     hits: Vec<(usize, Hit)>,
     scratch: Vec<Hit>,
-    actions: VecDeque<Action>,
+    pub(crate) actions: VecDeque<Action>,
     pub(crate) stats: EngineStats,
     pub(crate) first: Option<Timestamp>,
     pub(crate) last: Timestamp,

@@ -22,6 +22,7 @@ mod engine;
 mod event;
 pub mod finding;
 mod ghost;
+mod merge;
 pub mod net;
 pub mod rules;
 mod sources;
