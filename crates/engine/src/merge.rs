@@ -50,7 +50,7 @@ impl Engine {
         } = other;
         self.sources.absorb(sources, merge_source);
         merge_trust(&mut self.trust, trust);
-        merge_calls(&mut self.calls, calls);
+        merge_calls(&mut self.calls, calls, &self.trust);
         merge_alg(&mut self.alg, alg);
         merge_loops(&mut self.loops, loops);
         self.exposure.by_source.absorb(exposure.by_source, merge_inbound);
@@ -67,6 +67,16 @@ impl Engine {
         self.stats.actions_dropped += stats.actions_dropped;
         self.merge_activity(first, &activity);
         self.last = self.last.max(last);
+    }
+
+    /// Starts the timeline at `ts` (the first packet of the whole input)
+    /// unless a message came first. Engines that share the traffic of one
+    /// input and start at the same time count seconds alike, so their
+    /// timelines merge exactly.
+    pub fn start_timeline(&mut self, ts: Timestamp) {
+        if self.first.is_none() {
+            self.first = Some(ts);
+        }
     }
 
     /// Both timelines count requests per second since their own first
@@ -167,10 +177,14 @@ fn merge_trust(a: &mut Trust, b: Trust) {
     }
 }
 
-/// Both lists, in time order, the earliest [`MAX_CALLS`] kept. The index
-/// of calls awaiting answers is reset (it pointed into the old lists).
-fn merge_calls(a: &mut Calls, b: Calls) {
+/// Both lists, in time order, the earliest [`MAX_CALLS`] kept. Calls from
+/// sources the merged trust model trusts are dropped first, as one engine
+/// would not have kept them (an engine that did not see the registration
+/// keeps the provider's calls to the phone). The index of calls awaiting
+/// answers is reset (it pointed into the old lists).
+fn merge_calls(a: &mut Calls, b: Calls, trust: &Trust) {
     a.list.extend(b.list);
+    a.list.retain(|c| !trust.is_trusted(c.source));
     a.list.sort_by_key(|c| c.time);
     a.dropped += b.dropped;
     if a.list.len() > MAX_CALLS {

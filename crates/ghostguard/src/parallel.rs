@@ -51,6 +51,9 @@ struct Meta {
 
 #[derive(Debug, Default)]
 struct Batch {
+    /// The time of the first datagram of the whole input: every engine
+    /// starts its timeline there, so the timelines merge exactly.
+    origin: Option<Timestamp>,
     bytes: Vec<u8>,
     metas: Vec<Meta>,
 }
@@ -58,6 +61,7 @@ struct Batch {
 impl Batch {
     fn new() -> Batch {
         Batch {
+            origin: None,
             bytes: Vec::with_capacity(BATCH * 512),
             metas: Vec::with_capacity(BATCH),
         }
@@ -134,6 +138,7 @@ fn shard_of(d: &Datagram<'_>, shards: usize) -> usize {
 
 /// The reading side: fills one open batch per shard and hands full ones on.
 struct Sharder {
+    origin: Option<Timestamp>,
     open: Vec<Batch>,
     to: Vec<SyncSender<Batch>>,
     spare: Receiver<Batch>,
@@ -142,6 +147,7 @@ struct Sharder {
 impl Sharder {
     fn push(&mut self, d: &Datagram<'_>) {
         let shard = shard_of(d, self.to.len());
+        self.origin.get_or_insert(d.ts);
         self.open[shard].push(d);
         if self.open[shard].is_full() {
             self.send(shard);
@@ -150,7 +156,8 @@ impl Sharder {
 
     fn send(&mut self, shard: usize) {
         let fresh = self.spare.try_recv().unwrap_or_else(|_| Batch::new());
-        let full = std::mem::replace(&mut self.open[shard], fresh);
+        let mut full = std::mem::replace(&mut self.open[shard], fresh);
+        full.origin = self.origin;
         // A worker that is gone has panicked; joining it reports that.
         let _ = self.to[shard].send(full);
     }
@@ -168,6 +175,9 @@ impl Sharder {
 
 fn work(mut engine: Engine, batches: Receiver<Batch>, back: Sender<Batch>) -> Engine {
     for mut batch in batches {
+        if let Some(origin) = batch.origin {
+            engine.start_timeline(origin);
+        }
         for d in batch.datagrams() {
             observe(&mut engine, &d);
         }
@@ -206,6 +216,7 @@ pub fn analyze<T>(
         }
         drop(back);
         let mut sharder = Sharder {
+            origin: None,
             open: (0..threads).map(|_| Batch::new()).collect(),
             to,
             spare,

@@ -13,6 +13,10 @@
 //! outage send about 100 requests at once, so the request threshold sits
 //! above that.
 //!
+//! **Threads**: with `analyze --threads N` each engine sees the requests to
+//! its share of the responders; a flood spread over many targets must reach
+//! the threshold within one share on its own (a flood at one target is whole).
+//!
 //! **False positives**: a large site behind one NAT, a busy trunk (trust or
 //! allowlist it; per-peer thresholds come with `guard`).
 //!

@@ -10,6 +10,10 @@
 //!
 //! **Defaults**: 10 distinct destinations within 60 s. Confidence 80.
 //!
+//! **Threads**: with `analyze --threads N` each engine sees the requests to
+//! its share of the responders, so a sweep must reach the threshold within
+//! one share (about 1/N of the destinations) on its own.
+//!
 //! **False positives**: a monitoring system pinging many SIP devices with
 //! OPTIONS (allowlist it); an SBC that keeps NAT bindings alive for many
 //! phones (trust it).
