@@ -27,6 +27,21 @@ pub struct Observation<'a> {
     pub message: Result<&'a Message<'a>, &'a ParseError>,
 }
 
+/// Which part of the work [`Engine::handle_as`] does for a message. A
+/// sharded analysis gives each message to the engine of its responder (a
+/// request's destination, a response's source) and, when another engine
+/// holds the requests of its source, a request also to that engine for the
+/// detectors that count one source across responders (flood, sweep).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Everything: what [`Engine::handle`] does.
+    Whole,
+    /// Everything but the source-rate detectors.
+    Exchange,
+    /// Only the source-rate detectors; nothing else is counted.
+    SourceRate,
+}
+
 /// What the engine asks the edges to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -146,6 +161,15 @@ impl Engine {
 
     /// Feeds one observation.
     pub fn handle(&mut self, obs: Observation<'_>) {
+        self.handle_as(obs, Role::Whole);
+    }
+
+    /// Feeds one observation for part of the work (see [`Role`]).
+    pub fn handle_as(&mut self, obs: Observation<'_>, role: Role) {
+        if role == Role::SourceRate {
+            self.handle_source_rate(obs);
+            return;
+        }
         let d = obs.datagram;
         let src = canonical(d.src.ip());
         self.stats.messages += 1;
@@ -236,14 +260,37 @@ impl Engine {
         self.alg.observe(&ctx);
         self.loops.observe(&ctx);
         self.exposure.observe(&ctx);
+        self.run_detectors(&ctx, role);
+    }
+
+    /// The source-rate detectors alone, for a request whose exchange
+    /// another engine handles.
+    fn handle_source_rate(&mut self, obs: Observation<'_>) {
+        let Ok(m) = obs.message else { return };
+        let d = obs.datagram;
+        let (src, dst) = (canonical(d.src.ip()), canonical(d.dst.ip()));
+        let (src_internal, dst_internal) = (self.is_internal(src), self.is_internal(dst));
+        let src_trusted = self.trust.is_trusted(src);
+        let ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
+        self.run_detectors(&ctx, Role::SourceRate);
+    }
+
+    fn run_detectors(&mut self, ctx: &Ctx<'_>, role: Role) {
         let mut hits = std::mem::take(&mut self.hits);
         let buf = &mut self.scratch;
         for (i, det) in self.detectors.iter_mut().enumerate() {
-            det.on_message(&ctx, buf);
-            hits.extend(buf.drain(..).map(|h| (i, h)));
+            let wanted = match role {
+                Role::Whole => true,
+                Role::Exchange => !det.spans_responders(),
+                Role::SourceRate => det.spans_responders(),
+            };
+            if wanted {
+                det.on_message(ctx, buf);
+                hits.extend(buf.drain(..).map(|h| (i, h)));
+            }
         }
         for (i, hit) in hits.drain(..) {
-            self.record_detector_hit(i, &hit, &ctx);
+            self.record_detector_hit(i, &hit, ctx);
         }
         self.hits = hits;
     }

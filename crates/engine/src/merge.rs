@@ -5,10 +5,10 @@
 //! on both sides of a NAT router, loop copies) lands in one engine. What is
 //! kept per source (counters, evidence), the trust model, the calls, the
 //! cause watchers' findings and the timeline are combined here before
-//! [`Engine::finish`]. The detectors' windows are not merged: each engine's
-//! detectors saw only their share, and a detector that counts one source's
-//! traffic to many responders (sweep, flood) needs each share to reach its
-//! threshold on its own.
+//! [`Engine::finish`]. The detectors' windows are not merged: the detectors
+//! that count one source's requests to many responders (flood, sweep) get
+//! all of them in the engine the source maps to ([`crate::Role`]); the
+//! others count what their engine saw.
 //!
 //! Merging is meant for the end of a run. An engine can go on handling
 //! traffic after a merge, but answers to the calls it took over are no longer

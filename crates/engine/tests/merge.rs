@@ -1,5 +1,6 @@
-//! `Engine::merge`: engines that each saw the traffic of some responders,
-//! merged, reach the same verdicts as one engine that saw it all.
+//! `Engine::merge`: engines that each saw the traffic of some responders
+//! (and the source-rate part of their sources' requests, `Role`), merged,
+//! reach the same verdicts as one engine that saw it all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -7,14 +8,15 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use ghostguard_engine::Analysis;
+use ghostguard_engine::{Analysis, Role};
 
 const PROVIDER: &str = "198.51.100.10:5060";
 const PHONE: &str = "192.168.77.20:5060";
 const SCANNER: &str = "203.0.113.66:5060";
 
 /// One engine that sees everything, and two that each see the traffic of
-/// their responders (the phone's in the second, all others in the first).
+/// their responders (the phone's in the second, all others in the first),
+/// as `analyze --threads` splits it.
 struct Split {
     all: Lab,
     shards: [Lab; 2],
@@ -29,10 +31,19 @@ impl Split {
     }
 
     fn send(&mut self, src: &str, dst: &str, msg: &str) {
-        let responder = if msg.starts_with("SIP/2.0 ") { src } else { dst };
-        let shard = usize::from(responder.starts_with("192.168.77.20:"));
+        let shard = |addr: &str| usize::from(addr.starts_with("192.168.77.20:"));
         self.all.send(src, dst, msg);
-        self.shards[shard].send(src, dst, msg);
+        if msg.starts_with("SIP/2.0 ") {
+            self.shards[shard(src)].send(src, dst, msg);
+        } else if shard(src) == shard(dst) {
+            self.shards[shard(dst)].send(src, dst, msg);
+        } else {
+            for (i, role) in [(shard(dst), Role::Exchange), (shard(src), Role::SourceRate)] {
+                self.shards[i].role = role;
+                self.shards[i].send(src, dst, msg);
+                self.shards[i].role = Role::Whole;
+            }
+        }
     }
 
     fn wait_ms(&mut self, ms: i64) {
@@ -215,7 +226,34 @@ fn merged_halves_reach_the_same_verdicts() {
         lab.wait_ms(10);
     }
 
+    // An outside scanner that reaches exactly the sweep threshold (10
+    // destinations), one of them the phone: the responders' engines each
+    // see too few, the source-rate part sees all ten.
+    for host in (1..=9u8).chain([20]) {
+        let r = request(
+            "OPTIONS",
+            &format!("sip:100@192.168.77.{host}"),
+            "<sip:100@1.1.1.1>;tag=abc",
+            "<sip:100@1.1.1.1>",
+            &format!("sw{host}"),
+            1,
+            "",
+            "",
+        );
+        lab.send("203.0.113.77:5060", &format!("192.168.77.{host}:5060"), &r);
+        lab.wait_ms(10);
+    }
+
     let (all, merged) = lab.finish();
+    let sweeper = all
+        .sources
+        .iter()
+        .find(|s| s.address.to_string() == "203.0.113.77")
+        .unwrap();
+    assert!(
+        sweeper.kinds.contains(&ghostguard_engine::Kind::Sweep),
+        "{sweeper:?}"
+    );
     assert!(all.abuse_found(), "the scenario finds abuse");
     assert_eq!(all.ghost_calls.len(), 1, "{:?}", all.ghost_calls);
     assert!(all.causes.len() >= 4, "{:?}", all.causes);

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use ghostguard_capture::CaptureReader;
-use ghostguard_engine::{Engine, EngineConfig, Observation, Rules};
+use ghostguard_engine::{Engine, EngineConfig, Observation, Role, Rules};
 use ghostguard_packet::{Datagram, Decoder, Limits};
 use ghostguard_report::{Format, InputSummary, Lang, ReportMeta};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -73,14 +73,15 @@ fn progress(args: &AnalyzeArgs, total: Option<u64>, name: &str) -> Option<Progre
     Some(pb)
 }
 
-/// Feeds one decoded datagram to an engine and drains its actions.
-pub(crate) fn observe(engine: &mut Engine, d: &Datagram<'_>) {
+/// Feeds one decoded datagram to an engine (for the part of the work
+/// `role` names) and drains its actions.
+pub(crate) fn observe(engine: &mut Engine, d: &Datagram<'_>, role: Role) {
     let parsed = ghostguard_sip::parse(d.payload);
     let obs = Observation {
         datagram: d,
         message: parsed.as_ref(),
     };
-    engine.handle(obs);
+    engine.handle_as(obs, role);
     while engine.poll_action().is_some() {}
 }
 
@@ -192,7 +193,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut decoder = Decoder::new(Limits::default());
     let (engine, inputs) = if threads <= 1 {
         let mut engine = Engine::new(cfg, rules).context("invalid engine settings")?;
-        let inputs = read_all(args, &mut decoder, &mut |d| observe(&mut engine, d));
+        let inputs = read_all(args, &mut decoder, &mut |d| observe(&mut engine, d, Role::Whole));
         (engine, inputs)
     } else {
         crate::parallel::analyze(threads, &cfg, &rules, |sink| {

@@ -4,8 +4,11 @@
 //! its *responder*: a request's destination, a response's source. Every
 //! exchange the engine correlates shares that address (a request and its
 //! answers, both copies of a message around a NAT router, loop copies), so
-//! each worker's engine sees whole exchanges. At the end the workers'
-//! engines are merged into one (`Engine::merge`).
+//! each worker's engine sees whole exchanges. The detectors that count one
+//! source's requests across responders (flood, sweep) run instead in the
+//! engine of the request's *source* address, which gets a second copy of a
+//! request when it is not the responder's engine (`Role`). At the end the
+//! workers' engines are merged into one (`Engine::merge`).
 //!
 //! Datagrams borrow the decoder's buffers, so they are copied into
 //! per-shard batches (one byte arena plus small metadata records). Full
@@ -18,7 +21,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 use anyhow::{Context, Result};
 use ghostguard_engine::net::canonical;
-use ghostguard_engine::{Engine, EngineConfig, Rules};
+use ghostguard_engine::{Engine, EngineConfig, Role, Rules};
 use ghostguard_packet::{Datagram, Timestamp, Transport};
 
 use crate::analyze::observe;
@@ -45,6 +48,7 @@ struct Meta {
     interface: u32,
     hep: bool,
     fragmented: bool,
+    role: Role,
     start: usize,
     end: usize,
 }
@@ -67,7 +71,7 @@ impl Batch {
         }
     }
 
-    fn push(&mut self, d: &Datagram<'_>) {
+    fn push(&mut self, d: &Datagram<'_>, role: Role) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(d.payload);
         self.metas.push(Meta {
@@ -83,6 +87,7 @@ impl Batch {
             interface: d.interface,
             hep: d.hep,
             fragmented: d.fragmented,
+            role,
             start,
             end: self.bytes.len(),
         });
@@ -92,8 +97,9 @@ impl Batch {
         self.metas.len() >= BATCH || self.bytes.len() >= BATCH_BYTES
     }
 
-    fn datagrams(&self) -> impl Iterator<Item = Datagram<'_>> {
-        self.metas.iter().map(|m| Datagram {
+    fn datagrams(&self) -> impl Iterator<Item = (Datagram<'_>, Role)> {
+        self.metas.iter().map(|m| {
+            let d = Datagram {
             ts: m.ts,
             src: m.src,
             dst: m.dst,
@@ -107,6 +113,8 @@ impl Batch {
             payload: &self.bytes[m.start..m.end],
             hep: m.hep,
             fragmented: m.fragmented,
+            };
+            (d, m.role)
         })
     }
 
@@ -116,15 +124,21 @@ impl Batch {
     }
 }
 
-/// The shard of a datagram: a fixed hash of its responder address (a
-/// request's destination, a response's source), so runs are repeatable.
-fn shard_of(d: &Datagram<'_>, shards: usize) -> usize {
-    let responder = if d.payload.starts_with(b"SIP/2.0 ") {
-        d.src.ip()
-    } else {
-        d.dst.ip()
-    };
-    let key = match canonical(responder) {
+/// Where a datagram goes: the shard of its responder address (a request's
+/// destination, a response's source), and for a request whose source
+/// belongs to another shard, that shard too (for the source-rate detectors).
+fn route(d: &Datagram<'_>, shards: usize) -> (usize, Option<usize>) {
+    if d.payload.starts_with(b"SIP/2.0 ") {
+        return (shard_of(d.src.ip(), shards), None);
+    }
+    let responder = shard_of(d.dst.ip(), shards);
+    let source = shard_of(d.src.ip(), shards);
+    (responder, (source != responder).then_some(source))
+}
+
+/// The shard of an address: a fixed hash, so runs are repeatable.
+fn shard_of(ip: IpAddr, shards: usize) -> usize {
+    let key = match canonical(ip) {
         IpAddr::V4(a) => u64::from(u32::from(a)),
         IpAddr::V6(a) => {
             let x = u128::from(a);
@@ -146,9 +160,18 @@ struct Sharder {
 
 impl Sharder {
     fn push(&mut self, d: &Datagram<'_>) {
-        let shard = shard_of(d, self.to.len());
         self.origin.get_or_insert(d.ts);
-        self.open[shard].push(d);
+        match route(d, self.to.len()) {
+            (shard, None) => self.push_to(shard, d, Role::Whole),
+            (shard, Some(source)) => {
+                self.push_to(shard, d, Role::Exchange);
+                self.push_to(source, d, Role::SourceRate);
+            }
+        }
+    }
+
+    fn push_to(&mut self, shard: usize, d: &Datagram<'_>, role: Role) {
+        self.open[shard].push(d, role);
         if self.open[shard].is_full() {
             self.send(shard);
         }
@@ -178,8 +201,8 @@ fn work(mut engine: Engine, batches: Receiver<Batch>, back: Sender<Batch>) -> En
         if let Some(origin) = batch.origin {
             engine.start_timeline(origin);
         }
-        for d in batch.datagrams() {
-            observe(&mut engine, &d);
+        for (d, role) in batch.datagrams() {
+            observe(&mut engine, &d, role);
         }
         batch.clear();
         // The reader may be done and gone: then the batch is just freed.
@@ -267,7 +290,12 @@ mod tests {
                 let phone = format!("192.168.1.{phone}:5060");
                 let req = datagram("203.0.113.9:5060", &phone, b"INVITE sip:x SIP/2.0\r\n");
                 let resp = datagram(&phone, "203.0.113.9:5060", b"SIP/2.0 180 Ringing\r\n");
-                assert_eq!(shard_of(&req, n), shard_of(&resp, n));
+                assert_eq!(route(&req, n).0, route(&resp, n).0);
+                assert_eq!(route(&resp, n).1, None);
+                // The scanner's requests also meet in its own shard.
+                let own = shard_of("203.0.113.9".parse().unwrap_or_else(|_| unreachable!()), n);
+                let (to, also) = route(&req, n);
+                assert_eq!(also.unwrap_or(to), own);
             }
         }
     }
@@ -276,16 +304,19 @@ mod tests {
     fn v4_mapped_v6_is_the_v4_address() {
         let a = datagram("[::1]:1", "10.0.0.7:5060", b"OPTIONS");
         let b = datagram("[::1]:1", "[::ffff:10.0.0.7]:5060", b"OPTIONS");
-        assert_eq!(shard_of(&a, 7), shard_of(&b, 7));
+        assert_eq!(route(&a, 7).0, route(&b, 7).0);
     }
 
     #[test]
     fn batches_round_trip_datagrams() {
         let mut b = Batch::new();
-        b.push(&datagram("10.0.0.1:1", "10.0.0.2:2", b"one"));
-        b.push(&datagram("10.0.0.3:3", "10.0.0.4:4", b"two!"));
-        let got: Vec<(SocketAddr, Vec<u8>)> =
-            b.datagrams().map(|d| (d.src, d.payload.to_vec())).collect();
+        b.push(&datagram("10.0.0.1:1", "10.0.0.2:2", b"one"), Role::Whole);
+        b.push(&datagram("10.0.0.3:3", "10.0.0.4:4", b"two!"), Role::SourceRate);
+        let got: Vec<(SocketAddr, Vec<u8>)> = b
+            .datagrams()
+            .map(|(d, _)| (d.src, d.payload.to_vec()))
+            .collect();
+        assert_eq!(b.metas[1].role, Role::SourceRate);
         assert_eq!(got[0].1, b"one");
         assert_eq!(got[1].1, b"two!");
         assert_eq!(got[1].0.to_string(), "10.0.0.3:3");

@@ -13,9 +13,10 @@
 //! outage send about 100 requests at once, so the request threshold sits
 //! above that.
 //!
-//! **Threads**: with `analyze --threads N` each engine sees the requests to
-//! its share of the responders; a flood spread over many targets must reach
-//! the threshold within one share on its own (a flood at one target is whole).
+//! **Threads**: with `analyze --threads N` this detector runs in the engine
+//! that the source address maps to, which gets every request of the source
+//! (the other detectors run in the engine of each request's destination),
+//! so it counts the source's requests to all destinations, as with one thread.
 //!
 //! **False positives**: a large site behind one NAT, a busy trunk (trust or
 //! allowlist it; per-peer thresholds come with `guard`).
@@ -64,6 +65,10 @@ impl Flood {
 impl Detector for Flood {
     fn name(&self) -> &'static str {
         "flood"
+    }
+
+    fn spans_responders(&self) -> bool {
+        true
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {

@@ -10,9 +10,10 @@
 //!
 //! **Defaults**: 10 distinct destinations within 60 s. Confidence 80.
 //!
-//! **Threads**: with `analyze --threads N` each engine sees the requests to
-//! its share of the responders, so a sweep must reach the threshold within
-//! one share (about 1/N of the destinations) on its own.
+//! **Threads**: with `analyze --threads N` this detector runs in the engine
+//! that the source address maps to, which gets every request of the source
+//! (the other detectors run in the engine of each request's destination),
+//! so it counts the source's requests to all destinations, as with one thread.
 //!
 //! **False positives**: a monitoring system pinging many SIP devices with
 //! OPTIONS (allowlist it); an SBC that keeps NAT bindings alive for many
@@ -59,6 +60,10 @@ impl Sweep {
 impl Detector for Sweep {
     fn name(&self) -> &'static str {
         "sweep"
+    }
+
+    fn spans_responders(&self) -> bool {
+        true
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {

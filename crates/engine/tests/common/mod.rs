@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 
-use ghostguard_engine::{Analysis, Engine, EngineConfig, Observation, Rules};
+use ghostguard_engine::{Analysis, Engine, EngineConfig, Observation, Role, Rules};
 use ghostguard_packet::{Datagram, Timestamp, Transport};
 
 #[derive(Debug)]
@@ -18,6 +18,9 @@ pub struct Lab {
     pub now: Timestamp,
     pub ttl: u8,
     pub src_mac: Option<[u8; 6]>,
+    /// The part of the work `send` asks for (`Role::Whole` unless a test
+    /// plays a sharded analysis).
+    pub role: Role,
 }
 
 impl Lab {
@@ -27,6 +30,7 @@ impl Lab {
             now: Timestamp::from_parts(1_763_800_000, 0),
             ttl: 64,
             src_mac: None,
+            role: Role::Whole,
         }
     }
 
@@ -58,10 +62,13 @@ impl Lab {
             fragmented: false,
         };
         let parsed = ghostguard_sip::parse(d.payload);
-        self.engine.handle(Observation {
-            datagram: &d,
-            message: parsed.as_ref(),
-        });
+        self.engine.handle_as(
+            Observation {
+                datagram: &d,
+                message: parsed.as_ref(),
+            },
+            self.role,
+        );
     }
 
     pub fn finish(self) -> Analysis {
