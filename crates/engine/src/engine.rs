@@ -29,17 +29,18 @@ pub struct Observation<'a> {
 
 /// Which part of the work [`Engine::handle_as`] does for a message. A
 /// sharded analysis gives each message to the engine of its responder (a
-/// request's destination, a response's source) and, when another engine
-/// holds the requests of its source, a request also to that engine for the
-/// detectors that count one source across responders (flood, sweep).
+/// request's destination, a response's source) and, when that is not the
+/// engine of its requester (a request's source, a response's destination),
+/// also to the requester's engine for the detectors that keep state per
+/// requester (enumeration, password guessing, flood, sweep, toll fraud).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Everything: what [`Engine::handle`] does.
     Whole,
-    /// Everything but the source-rate detectors.
+    /// Everything but the per-requester detectors.
     Exchange,
-    /// Only the source-rate detectors; nothing else is counted.
-    SourceRate,
+    /// Only the per-requester detectors; nothing else is counted.
+    Requester,
 }
 
 /// What the engine asks the edges to do.
@@ -166,8 +167,8 @@ impl Engine {
 
     /// Feeds one observation for part of the work (see [`Role`]).
     pub fn handle_as(&mut self, obs: Observation<'_>, role: Role) {
-        if role == Role::SourceRate {
-            self.handle_source_rate(obs);
+        if role == Role::Requester {
+            self.handle_requester(obs);
             return;
         }
         let d = obs.datagram;
@@ -263,16 +264,16 @@ impl Engine {
         self.run_detectors(&ctx, role);
     }
 
-    /// The source-rate detectors alone, for a request whose exchange
+    /// The per-requester detectors alone, for a message whose exchange
     /// another engine handles.
-    fn handle_source_rate(&mut self, obs: Observation<'_>) {
+    fn handle_requester(&mut self, obs: Observation<'_>) {
         let Ok(m) = obs.message else { return };
         let d = obs.datagram;
         let (src, dst) = (canonical(d.src.ip()), canonical(d.dst.ip()));
         let (src_internal, dst_internal) = (self.is_internal(src), self.is_internal(dst));
         let src_trusted = self.trust.is_trusted(src);
         let ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
-        self.run_detectors(&ctx, Role::SourceRate);
+        self.run_detectors(&ctx, Role::Requester);
     }
 
     fn run_detectors(&mut self, ctx: &Ctx<'_>, role: Role) {
@@ -281,8 +282,8 @@ impl Engine {
         for (i, det) in self.detectors.iter_mut().enumerate() {
             let wanted = match role {
                 Role::Whole => true,
-                Role::Exchange => !det.spans_responders(),
-                Role::SourceRate => det.spans_responders(),
+                Role::Exchange => !det.keyed_by_requester(),
+                Role::Requester => det.keyed_by_requester(),
             };
             if wanted {
                 det.on_message(ctx, buf);

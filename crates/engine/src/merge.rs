@@ -5,10 +5,10 @@
 //! on both sides of a NAT router, loop copies) lands in one engine. What is
 //! kept per source (counters, evidence), the trust model, the calls, the
 //! cause watchers' findings and the timeline are combined here before
-//! [`Engine::finish`]. The detectors' windows are not merged: the detectors
-//! that count one source's requests to many responders (flood, sweep) get
-//! all of them in the engine the source maps to ([`crate::Role`]); the
-//! others count what their engine saw.
+//! [`Engine::finish`]. The detectors' windows are not merged: those that
+//! keep state per requester get all of a requester's exchanges in the
+//! engine the requester maps to ([`crate::Role`]); the others are
+//! stateless.
 //!
 //! Merging is meant for the end of a run. An engine can go on handling
 //! traffic after a merge, but answers to the calls it took over are no longer
@@ -141,12 +141,16 @@ fn merge_evidence(list: &mut Vec<Evidence>, e: Evidence) {
     match same {
         Some(x) => {
             x.count += e.count;
-            x.first_seen = x.first_seen.min(e.first_seen);
-            x.last_seen = x.last_seen.max(e.last_seen);
-            if e.magnitude > x.magnitude {
+            // One engine keeps the facts of the first hit until the
+            // magnitude grows: the larger, else the earlier.
+            if e.magnitude > x.magnitude
+                || (e.magnitude == x.magnitude && e.first_seen < x.first_seen)
+            {
                 x.args = e.args;
                 x.magnitude = e.magnitude;
             }
+            x.first_seen = x.first_seen.min(e.first_seen);
+            x.last_seen = x.last_seen.max(e.last_seen);
             x.confidence = x.confidence.max(e.confidence);
         }
         None if !full => list.push(e),

@@ -1,5 +1,5 @@
 //! `Engine::merge`: engines that each saw the traffic of some responders
-//! (and the source-rate part of their sources' requests, `Role`), merged,
+//! (and the per-requester part of their requesters' traffic, `Role`), merged,
 //! reach the same verdicts as one engine that saw it all.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -33,12 +33,15 @@ impl Split {
     fn send(&mut self, src: &str, dst: &str, msg: &str) {
         let shard = |addr: &str| usize::from(addr.starts_with("192.168.77.20:"));
         self.all.send(src, dst, msg);
-        if msg.starts_with("SIP/2.0 ") {
-            self.shards[shard(src)].send(src, dst, msg);
-        } else if shard(src) == shard(dst) {
-            self.shards[shard(dst)].send(src, dst, msg);
+        let (responder, requester) = if msg.starts_with("SIP/2.0 ") {
+            (shard(src), shard(dst))
         } else {
-            for (i, role) in [(shard(dst), Role::Exchange), (shard(src), Role::SourceRate)] {
+            (shard(dst), shard(src))
+        };
+        if responder == requester {
+            self.shards[responder].send(src, dst, msg);
+        } else {
+            for (i, role) in [(responder, Role::Exchange), (requester, Role::Requester)] {
                 self.shards[i].role = role;
                 self.shards[i].send(src, dst, msg);
                 self.shards[i].role = Role::Whole;
@@ -228,7 +231,7 @@ fn merged_halves_reach_the_same_verdicts() {
 
     // An outside scanner that reaches exactly the sweep threshold (10
     // destinations), one of them the phone: the responders' engines each
-    // see too few, the source-rate part sees all ten.
+    // see too few, the requester's engine sees all ten.
     for host in (1..=9u8).chain([20]) {
         let r = request(
             "OPTIONS",

@@ -4,10 +4,12 @@
 //! its *responder*: a request's destination, a response's source. Every
 //! exchange the engine correlates shares that address (a request and its
 //! answers, both copies of a message around a NAT router, loop copies), so
-//! each worker's engine sees whole exchanges. The detectors that count one
-//! source's requests across responders (flood, sweep) run instead in the
-//! engine of the request's *source* address, which gets a second copy of a
-//! request when it is not the responder's engine (`Role`). At the end the
+//! each worker's engine sees whole exchanges. The detectors that keep state
+//! per requester (enumeration, password guessing, flood, sweep, toll fraud)
+//! run instead in the engine of the *requester* address (a request's
+//! source, a response's destination), which gets a second copy of the
+//! message when it is not the responder's engine (`Role`): that engine sees
+//! all of one requester's exchanges, with every responder. At the end the
 //! workers' engines are merged into one (`Engine::merge`).
 //!
 //! Datagrams borrow the decoder's buffers, so they are copied into
@@ -125,15 +127,18 @@ impl Batch {
 }
 
 /// Where a datagram goes: the shard of its responder address (a request's
-/// destination, a response's source), and for a request whose source
-/// belongs to another shard, that shard too (for the source-rate detectors).
+/// destination, a response's source), and when its requester (a request's
+/// source, a response's destination) belongs to another shard, that shard
+/// too (for the per-requester detectors).
 fn route(d: &Datagram<'_>, shards: usize) -> (usize, Option<usize>) {
-    if d.payload.starts_with(b"SIP/2.0 ") {
-        return (shard_of(d.src.ip(), shards), None);
-    }
-    let responder = shard_of(d.dst.ip(), shards);
-    let source = shard_of(d.src.ip(), shards);
-    (responder, (source != responder).then_some(source))
+    let (responder, requester) = if d.payload.starts_with(b"SIP/2.0 ") {
+        (d.src.ip(), d.dst.ip())
+    } else {
+        (d.dst.ip(), d.src.ip())
+    };
+    let responder = shard_of(responder, shards);
+    let requester = shard_of(requester, shards);
+    (responder, (requester != responder).then_some(requester))
 }
 
 /// The shard of an address: a fixed hash, so runs are repeatable.
@@ -163,9 +168,9 @@ impl Sharder {
         self.origin.get_or_insert(d.ts);
         match route(d, self.to.len()) {
             (shard, None) => self.push_to(shard, d, Role::Whole),
-            (shard, Some(source)) => {
+            (shard, Some(requester)) => {
                 self.push_to(shard, d, Role::Exchange);
-                self.push_to(source, d, Role::SourceRate);
+                self.push_to(requester, d, Role::Requester);
             }
         }
     }
@@ -290,9 +295,8 @@ mod tests {
                 let phone = format!("192.168.1.{phone}:5060");
                 let req = datagram("203.0.113.9:5060", &phone, b"INVITE sip:x SIP/2.0\r\n");
                 let resp = datagram(&phone, "203.0.113.9:5060", b"SIP/2.0 180 Ringing\r\n");
-                assert_eq!(route(&req, n).0, route(&resp, n).0);
-                assert_eq!(route(&resp, n).1, None);
-                // The scanner's requests also meet in its own shard.
+                assert_eq!(route(&req, n), route(&resp, n));
+                // All of the scanner's exchanges also meet in its own shard.
                 let own = shard_of("203.0.113.9".parse().unwrap_or_else(|_| unreachable!()), n);
                 let (to, also) = route(&req, n);
                 assert_eq!(also.unwrap_or(to), own);
@@ -311,12 +315,12 @@ mod tests {
     fn batches_round_trip_datagrams() {
         let mut b = Batch::new();
         b.push(&datagram("10.0.0.1:1", "10.0.0.2:2", b"one"), Role::Whole);
-        b.push(&datagram("10.0.0.3:3", "10.0.0.4:4", b"two!"), Role::SourceRate);
+        b.push(&datagram("10.0.0.3:3", "10.0.0.4:4", b"two!"), Role::Requester);
         let got: Vec<(SocketAddr, Vec<u8>)> = b
             .datagrams()
             .map(|(d, _)| (d.src, d.payload.to_vec()))
             .collect();
-        assert_eq!(b.metas[1].role, Role::SourceRate);
+        assert_eq!(b.metas[1].role, Role::Requester);
         assert_eq!(got[0].1, b"one");
         assert_eq!(got[1].1, b"two!");
         assert_eq!(got[1].0.to_string(), "10.0.0.3:3");

@@ -14,9 +14,9 @@
 //! above that.
 //!
 //! **Threads**: with `analyze --threads N` this detector runs in the engine
-//! that the source address maps to, which gets every request of the source
-//! (the other detectors run in the engine of each request's destination),
-//! so it counts the source's requests to all destinations, as with one thread.
+//! of the requester (a request's source, a response's destination), which
+//! sees all of that requester's exchanges with every responder, so it
+//! counts as with one thread.
 //!
 //! **False positives**: a large site behind one NAT, a busy trunk (trust or
 //! allowlist it; per-peer thresholds come with `guard`).
@@ -67,7 +67,7 @@ impl Detector for Flood {
         "flood"
     }
 
-    fn spans_responders(&self) -> bool {
+    fn keyed_by_requester(&self) -> bool {
         true
     }
 

@@ -11,9 +11,9 @@
 //! **Defaults**: 10 distinct destinations within 60 s. Confidence 80.
 //!
 //! **Threads**: with `analyze --threads N` this detector runs in the engine
-//! that the source address maps to, which gets every request of the source
-//! (the other detectors run in the engine of each request's destination),
-//! so it counts the source's requests to all destinations, as with one thread.
+//! of the requester (a request's source, a response's destination), which
+//! sees all of that requester's exchanges with every responder, so it
+//! counts as with one thread.
 //!
 //! **False positives**: a monitoring system pinging many SIP devices with
 //! OPTIONS (allowlist it); an SBC that keeps NAT bindings alive for many
@@ -62,7 +62,7 @@ impl Detector for Sweep {
         "sweep"
     }
 
-    fn spans_responders(&self) -> bool {
+    fn keyed_by_requester(&self) -> bool {
         true
     }
 
