@@ -31,15 +31,16 @@ pub struct Observation<'a> {
 /// sharded analysis gives each message to the engine of its responder (a
 /// request's destination, a response's source) and, when that is not the
 /// engine of its requester (a request's source, a response's destination),
-/// also to the requester's engine for the detectors that keep state per
-/// requester (enumeration, password guessing, flood, sweep, toll fraud).
+/// also to the requester's engine for what keeps state per requester: the
+/// call tracker (a caller's INVITEs and the answers to them) and the
+/// detectors of enumeration, password guessing, flood, sweep and toll fraud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Everything: what [`Engine::handle`] does.
     Whole,
-    /// Everything but the per-requester detectors.
+    /// Everything but the per-requester part.
     Exchange,
-    /// Only the per-requester detectors; nothing else is counted.
+    /// Only the per-requester part; nothing else is counted.
     Requester,
 }
 
@@ -257,15 +258,17 @@ impl Engine {
             });
         }
         self.trust.observe(&ctx);
-        self.calls.observe(&ctx, src_trusted);
+        if role == Role::Whole {
+            self.calls.observe(&ctx, src_trusted);
+        }
         self.alg.observe(&ctx);
         self.loops.observe(&ctx);
         self.exposure.observe(&ctx);
         self.run_detectors(&ctx, role);
     }
 
-    /// The per-requester detectors alone, for a message whose exchange
-    /// another engine handles.
+    /// The per-requester part alone (calls, detectors), for a message whose
+    /// exchange another engine handles.
     fn handle_requester(&mut self, obs: Observation<'_>) {
         let Ok(m) = obs.message else { return };
         let d = obs.datagram;
@@ -273,6 +276,7 @@ impl Engine {
         let (src_internal, dst_internal) = (self.is_internal(src), self.is_internal(dst));
         let src_trusted = self.trust.is_trusted(src);
         let ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
+        self.calls.observe(&ctx, src_trusted);
         self.run_detectors(&ctx, Role::Requester);
     }
 

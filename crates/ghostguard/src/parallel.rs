@@ -4,9 +4,10 @@
 //! its *responder*: a request's destination, a response's source. Every
 //! exchange the engine correlates shares that address (a request and its
 //! answers, both copies of a message around a NAT router, loop copies), so
-//! each worker's engine sees whole exchanges. The detectors that keep state
-//! per requester (enumeration, password guessing, flood, sweep, toll fraud)
-//! run instead in the engine of the *requester* address (a request's
+//! each worker's engine sees whole exchanges. What keeps state per
+//! requester (the call tracker; the enumeration, password guessing, flood,
+//! sweep and toll-fraud detectors) runs instead in the engine of the
+//! *requester* address (a request's
 //! source, a response's destination), which gets a second copy of the
 //! message when it is not the responder's engine (`Role`): that engine sees
 //! all of one requester's exchanges, with every responder. At the end the
