@@ -190,7 +190,8 @@ mod example_tests {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let cfg: EngineConfig =
                     toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                cfg.validate().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                cfg.validate()
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 n += 1;
             }
         }

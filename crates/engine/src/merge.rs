@@ -53,7 +53,9 @@ impl Engine {
         merge_calls(&mut self.calls, calls, &self.trust);
         merge_alg(&mut self.alg, alg);
         merge_loops(&mut self.loops, loops);
-        self.exposure.by_source.absorb(exposure.by_source, merge_inbound);
+        self.exposure
+            .by_source
+            .absorb(exposure.by_source, merge_inbound);
         for a in actions {
             if self.actions.len() >= MAX_PENDING_ACTIONS {
                 self.actions.pop_front();

@@ -125,7 +125,8 @@ impl<K: Hash + Eq + Clone, V: Default> Table<K, V> {
     /// inserted (under the same bound). Evictions add up.
     pub(crate) fn absorb(&mut self, other: Table<K, V>, mut combine: impl FnMut(&mut V, V)) {
         self.evictions += other.evictions;
-        let mut theirs: Vec<(u64, K, V)> = other.map.into_iter().map(|(k, (t, v))| (t, k, v)).collect();
+        let mut theirs: Vec<(u64, K, V)> =
+            other.map.into_iter().map(|(k, (t, v))| (t, k, v)).collect();
         // Least recently used first, so the bound keeps the recent ones.
         theirs.sort_unstable_by_key(|(t, _, _)| *t);
         for (_, k, v) in theirs {

@@ -67,7 +67,13 @@ impl Split {
     /// which talks to the provider only: all of it is the first shard's.
     fn register(&mut self) {
         register_ok(&mut self.all, PHONE, PROVIDER, "31201234567", "reg-a1");
-        register_ok(&mut self.shards[0], PHONE, PROVIDER, "31201234567", "reg-a1");
+        register_ok(
+            &mut self.shards[0],
+            PHONE,
+            PROVIDER,
+            "31201234567",
+            "reg-a1",
+        );
         self.shards[1].now = self.shards[0].now;
     }
 

@@ -193,7 +193,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     let mut decoder = Decoder::new(Limits::default());
     let (engine, inputs) = if threads <= 1 {
         let mut engine = Engine::new(cfg, rules).context("invalid engine settings")?;
-        let inputs = read_all(args, &mut decoder, &mut |d| observe(&mut engine, d, Role::Whole));
+        let inputs = read_all(args, &mut decoder, &mut |d| {
+            observe(&mut engine, d, Role::Whole)
+        });
         (engine, inputs)
     } else {
         crate::parallel::analyze(threads, &cfg, &rules, |sink| {

@@ -103,19 +103,19 @@ impl Batch {
     fn datagrams(&self) -> impl Iterator<Item = (Datagram<'_>, Role)> {
         self.metas.iter().map(|m| {
             let d = Datagram {
-            ts: m.ts,
-            src: m.src,
-            dst: m.dst,
-            transport: m.transport,
-            ttl: m.ttl,
-            ip_id: m.ip_id,
-            src_mac: m.src_mac,
-            dst_mac: m.dst_mac,
-            vlan: m.vlan,
-            interface: m.interface,
-            payload: &self.bytes[m.start..m.end],
-            hep: m.hep,
-            fragmented: m.fragmented,
+                ts: m.ts,
+                src: m.src,
+                dst: m.dst,
+                transport: m.transport,
+                ttl: m.ttl,
+                ip_id: m.ip_id,
+                src_mac: m.src_mac,
+                dst_mac: m.dst_mac,
+                vlan: m.vlan,
+                interface: m.interface,
+                payload: &self.bytes[m.start..m.end],
+                hep: m.hep,
+                fragmented: m.fragmented,
             };
             (d, m.role)
         })
@@ -316,7 +316,10 @@ mod tests {
     fn batches_round_trip_datagrams() {
         let mut b = Batch::new();
         b.push(&datagram("10.0.0.1:1", "10.0.0.2:2", b"one"), Role::Whole);
-        b.push(&datagram("10.0.0.3:3", "10.0.0.4:4", b"two!"), Role::Requester);
+        b.push(
+            &datagram("10.0.0.3:3", "10.0.0.4:4", b"two!"),
+            Role::Requester,
+        );
         let got: Vec<(SocketAddr, Vec<u8>)> = b
             .datagrams()
             .map(|(d, _)| (d.src, d.payload.to_vec()))

@@ -581,14 +581,14 @@ fn check_truncated_capture(threads: u32) -> u64 {
     let (cut_record, next) = (records[index], records[index + 1]);
     let cut = cut_record + 16 + (next - cut_record - 16) / 2;
     assert!(cut > cut_record + 16 && cut < next);
-    let path =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lab-truncated-{threads}.pcap"));
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lab-truncated-{threads}.pcap"));
     std::fs::write(&path, &data[..cut]).unwrap();
 
     let (code, json, err) = analyze_json_threads(&path, threads);
     assert_eq!(code, Some(2), "stderr: {err}");
     assert!(
-        err.contains(&format!("lab-truncated-{threads}.pcap")) && err.contains(&format!("byte {cut_record}")),
+        err.contains(&format!("lab-truncated-{threads}.pcap"))
+            && err.contains(&format!("byte {cut_record}")),
         "stderr should name the file and byte offset {cut_record} of the cut record: {err}"
     );
     let input = &arr(&json, "inputs")[0];
