@@ -84,6 +84,10 @@ impl Split {
     }
 }
 
+fn each<T>(items: &[T], line: impl Fn(&T) -> String) -> Vec<String> {
+    items.iter().map(line).collect()
+}
+
 /// What the verdicts are: malicious sources with their kinds, trusted
 /// servers, phones, ghost calls and causes.
 fn verdicts(a: &Analysis) -> String {
@@ -99,31 +103,15 @@ fn verdicts(a: &Analysis) -> String {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let calls: Vec<String> = a
-        .ghost_calls
-        .iter()
-        .map(|g| {
-            format!(
-                "{} -> {} rang={} answered={}",
-                g.source, g.phone, g.rang, g.answered
-            )
-        })
-        .collect();
-    let causes: Vec<String> = a
-        .causes
-        .iter()
-        .map(|c| format!("{:?} {}", c.cause, c.confidence))
-        .collect();
-    let phones: Vec<String> = a
-        .phones
-        .iter()
-        .map(|p| format!("{} {:?}", p.address, p.registrar))
-        .collect();
-    let trusted: Vec<String> = a
-        .trusted
-        .iter()
-        .map(|t| format!("{} {:?}", t.address, t.reason))
-        .collect();
+    let calls = each(&a.ghost_calls, |g| {
+        format!(
+            "{} -> {} rang={} answered={}",
+            g.source, g.phone, g.rang, g.answered
+        )
+    });
+    let causes = each(&a.causes, |c| format!("{:?} {}", c.cause, c.confidence));
+    let phones = each(&a.phones, |p| format!("{} {:?}", p.address, p.registrar));
+    let trusted = each(&a.trusted, |t| format!("{} {:?}", t.address, t.reason));
     format!(
         "sources:\n{}\nghost calls: {calls:?}\ncauses: {causes:?}\nphones: {phones:?}\n\
          trusted: {trusted:?}\nmessages={} requests in timeline={}",
@@ -141,32 +129,13 @@ fn merged_halves_reach_the_same_verdicts() {
 
     // A provider call to the phone: not a ghost call, though the shard that
     // sees it has not seen the phone register.
-    let inv = request(
-        "INVITE",
-        "sip:31201234567@192.168.77.20:5060",
-        "\"Alice\" <sip:0612345678@provider.example>;tag=p1",
-        "<sip:31201234567@provider.example>",
-        "prov-call-1",
-        1,
-        "Contact: <sip:0612345678@198.51.100.10>",
-        &sdp("call", "-", "198.51.100.10", 20000),
-    );
+    let inv = provider_invite();
     lab.send(PROVIDER, PHONE, &inv);
     lab.send(PHONE, PROVIDER, &response(200, "OK", &inv, Some("ph"), ""));
     lab.wait_ms(1_000);
 
     // svmap through a port forward: a ghost call that rings.
-    let tag = svmap_tag([198, 51, 100, 1], 5060);
-    let inv = request(
-        "INVITE",
-        "sip:100@198.51.100.1",
-        &format!("\"sipvicious\"<sip:100@1.1.1.1>;tag={tag}"),
-        "\"sipvicious\"<sip:100@1.1.1.1>",
-        "1234567890123456789012",
-        1,
-        "User-Agent: friendly-scanner\nContact: sip:100@203.0.113.66:5060\nAccept: application/sdp",
-        "",
-    );
+    let inv = svmap_invite();
     lab.send(SCANNER, PHONE, &inv);
     lab.wait_ms(50);
     lab.send(
@@ -176,35 +145,21 @@ fn merged_halves_reach_the_same_verdicts() {
     );
 
     // The same REGISTER on both sides of a router with an ALG.
-    let reg = |host: &str, port: u16| {
-        request(
-            "REGISTER",
-            "sip:provider.example",
-            "<sip:1001@provider.example>;tag=a1",
-            "<sip:1001@provider.example>",
-            "alg-1",
-            1,
-            &format!("Contact: <sip:1001@{host}:{port}>"),
-            "",
-        )
-        .replace("192.0.2.200:5060", &format!("{host}:{port}"))
-    };
-    lab.send("192.168.77.21:5060", PROVIDER, &reg("192.168.77.21", 5060));
+    lab.send(
+        "192.168.77.21:5060",
+        PROVIDER,
+        &alg_register("192.168.77.21", 5060),
+    );
     lab.wait_ms(1);
-    lab.send("198.51.100.1:1024", PROVIDER, &reg("198.51.100.1", 1024));
+    lab.send(
+        "198.51.100.1:1024",
+        PROVIDER,
+        &alg_register("198.51.100.1", 1024),
+    );
     lab.wait_ms(2_500);
 
     // A routing loop toward the phone.
-    let opt = request(
-        "OPTIONS",
-        "sip:192.168.77.20",
-        "<sip:a@b>;tag=1",
-        "<sip:c@d>",
-        "loop1",
-        1,
-        "",
-        "",
-    );
+    let opt = loop_options();
     for i in 0..30u8 {
         lab.set_ttl(64 - 2 * i);
         lab.send("198.51.100.10:5060", PHONE, &opt);
@@ -216,16 +171,7 @@ fn merged_halves_reach_the_same_verdicts() {
     // A LAN computer sweeping its neighbours (the phone among them): each
     // shard sees enough of it to reach the sweep threshold.
     for host in 1..=40u8 {
-        let r = request(
-            "OPTIONS",
-            &format!("sip:100@192.168.77.{host}"),
-            "\"x\"<sip:100@1.1.1.1>;tag=abc",
-            "\"x\"<sip:100@1.1.1.1>",
-            &format!("9{host}8877"),
-            1,
-            "User-Agent: Mozilla",
-            "",
-        );
+        let r = sweep_options(host);
         let dst = if host == 20 {
             PHONE.to_string()
         } else {
