@@ -27,6 +27,23 @@ pub struct Observation<'a> {
     pub message: Result<&'a Message<'a>, &'a ParseError>,
 }
 
+/// Which part of the work [`Engine::handle_as`] does for a message. A
+/// sharded analysis gives each message to the engine of its responder (a
+/// request's destination, a response's source) and, when that is not the
+/// engine of its requester (a request's source, a response's destination),
+/// also to the requester's engine for what keeps state per requester: the
+/// call tracker (a caller's INVITEs and the answers to them) and the
+/// detectors of enumeration, password guessing, flood, sweep and toll fraud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Everything: what [`Engine::handle`] does.
+    Whole,
+    /// Everything but the per-requester part.
+    Exchange,
+    /// Only the per-requester part; nothing else is counted.
+    Requester,
+}
+
 /// What the engine asks the edges to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -42,11 +59,11 @@ pub enum Action {
 
 /// DoS: actions not drained by the caller are kept up to this many; older
 /// ones are dropped and counted.
-const MAX_PENDING_ACTIONS: usize = 10_000;
+pub(crate) const MAX_PENDING_ACTIONS: usize = 10_000;
 
 /// DoS: the activity timeline covers at most this many seconds (31 days)
 /// after the first message; later traffic is counted in the last second.
-const MAX_ACTIVITY_SECS: usize = 31 * 24 * 3600;
+pub(crate) const MAX_ACTIVITY_SECS: usize = 31 * 24 * 3600;
 
 /// Counters about the input itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -69,7 +86,7 @@ pub struct Engine {
     pub(crate) sources: Sources,
     hits: Vec<(usize, Hit)>,
     scratch: Vec<Hit>,
-    actions: VecDeque<Action>,
+    pub(crate) actions: VecDeque<Action>,
     pub(crate) stats: EngineStats,
     pub(crate) first: Option<Timestamp>,
     pub(crate) last: Timestamp,
@@ -146,6 +163,15 @@ impl Engine {
 
     /// Feeds one observation.
     pub fn handle(&mut self, obs: Observation<'_>) {
+        self.handle_as(obs, Role::Whole);
+    }
+
+    /// Feeds one observation for part of the work (see [`Role`]).
+    pub fn handle_as(&mut self, obs: Observation<'_>, role: Role) {
+        if role == Role::Requester {
+            self.handle_requester(obs);
+            return;
+        }
         let d = obs.datagram;
         let src = canonical(d.src.ip());
         self.stats.messages += 1;
@@ -232,18 +258,44 @@ impl Engine {
             });
         }
         self.trust.observe(&ctx);
-        self.calls.observe(&ctx, src_trusted);
+        if role == Role::Whole {
+            self.calls.observe(&ctx, src_trusted);
+        }
         self.alg.observe(&ctx);
         self.loops.observe(&ctx);
         self.exposure.observe(&ctx);
+        self.run_detectors(&ctx, role);
+    }
+
+    /// The per-requester part alone (calls, detectors), for a message whose
+    /// exchange another engine handles.
+    fn handle_requester(&mut self, obs: Observation<'_>) {
+        let Ok(m) = obs.message else { return };
+        let d = obs.datagram;
+        let (src, dst) = (canonical(d.src.ip()), canonical(d.dst.ip()));
+        let (src_internal, dst_internal) = (self.is_internal(src), self.is_internal(dst));
+        let src_trusted = self.trust.is_trusted(src);
+        let ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
+        self.calls.observe(&ctx, src_trusted);
+        self.run_detectors(&ctx, Role::Requester);
+    }
+
+    fn run_detectors(&mut self, ctx: &Ctx<'_>, role: Role) {
         let mut hits = std::mem::take(&mut self.hits);
         let buf = &mut self.scratch;
         for (i, det) in self.detectors.iter_mut().enumerate() {
-            det.on_message(&ctx, buf);
-            hits.extend(buf.drain(..).map(|h| (i, h)));
+            let wanted = match role {
+                Role::Whole => true,
+                Role::Exchange => !det.keyed_by_requester(),
+                Role::Requester => det.keyed_by_requester(),
+            };
+            if wanted {
+                det.on_message(ctx, buf);
+                hits.extend(buf.drain(..).map(|h| (i, h)));
+            }
         }
         for (i, hit) in hits.drain(..) {
-            self.record_detector_hit(i, &hit, &ctx);
+            self.record_detector_hit(i, &hit, ctx);
         }
         self.hits = hits;
     }

@@ -37,7 +37,7 @@ pub(crate) struct Call {
 pub(crate) struct Calls {
     pub(crate) list: Vec<Call>,
     pub(crate) dropped: u64,
-    index: Table<u64, Option<usize>>,
+    pub(crate) index: Table<u64, Option<usize>>,
     hasher: KeyHasher,
 }
 

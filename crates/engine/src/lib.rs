@@ -22,6 +22,7 @@ mod engine;
 mod event;
 pub mod finding;
 mod ghost;
+mod merge;
 pub mod net;
 pub mod rules;
 mod sources;
@@ -30,7 +31,7 @@ mod window;
 
 pub use analysis::Analysis;
 pub use config::{ConfigError, EngineConfig};
-pub use engine::{Action, Engine, Observation};
+pub use engine::{Action, Engine, Observation, Role};
 pub use finding::{Evidence, Kind};
 pub use rules::{Rules, RulesError};
 pub use trust::TrustReason;

@@ -160,7 +160,7 @@ pub enum RulesError {
 }
 
 /// Compiled rules: one automaton per field.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rules {
     pub structure: Structure,
     signatures: Vec<Signature>,

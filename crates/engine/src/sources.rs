@@ -10,8 +10,8 @@ use crate::window::Table;
 
 /// DoS: evidence entries kept per source; more distinct pieces are counted
 /// in the strongest matching entry only.
-const MAX_EVIDENCE: usize = 24;
-const MAX_AGENTS: usize = 3;
+pub(crate) const MAX_EVIDENCE: usize = 24;
+pub(crate) const MAX_AGENTS: usize = 3;
 
 #[derive(Debug, Default)]
 pub(crate) struct SourceState {

@@ -31,8 +31,8 @@ pub enum TrustReason {
 
 /// DoS: inferred servers and known phones are capped; past the cap new ones
 /// are not added (a capture cannot make us trust the world).
-const MAX_INFERRED: usize = 256;
-const MAX_PHONES: usize = 65_536;
+pub(crate) const MAX_INFERRED: usize = 256;
+pub(crate) const MAX_PHONES: usize = 65_536;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Phone {

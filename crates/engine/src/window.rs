@@ -119,6 +119,23 @@ impl<K: Hash + Eq + Clone, V: Default> Table<K, V> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.map.iter().map(|(k, (_, v))| (k, v))
     }
+
+    /// Moves every entry of `other` into this table: `combine` folds an
+    /// entry into the one already here under the same key; new keys are
+    /// inserted (under the same bound). Evictions add up.
+    pub(crate) fn absorb(&mut self, other: Table<K, V>, mut combine: impl FnMut(&mut V, V)) {
+        self.evictions += other.evictions;
+        let mut theirs: Vec<(u64, K, V)> =
+            other.map.into_iter().map(|(k, (t, v))| (t, k, v)).collect();
+        // Least recently used first, so the bound keeps the recent ones.
+        theirs.sort_unstable_by_key(|(t, _, _)| *t);
+        for (_, k, v) in theirs {
+            match self.map.get_mut(&k) {
+                Some((_, mine)) => combine(mine, v),
+                None => *self.entry(&k) = v,
+            }
+        }
+    }
 }
 
 /// A keyed 64-bit hash for distinct counting (random per process: the

@@ -32,17 +32,7 @@ fn svmap_through_port_forward_is_a_ghost_call() {
     register_ok(&mut lab, PHONE, PROVIDER, "31201234567", "reg-a1");
     lab.wait_ms(5_000);
     // svmap aims at the router's public address 198.51.100.1; DNAT delivers it to the phone.
-    let tag = svmap_tag([198, 51, 100, 1], 5060);
-    let inv = request(
-        "INVITE",
-        "sip:100@198.51.100.1",
-        &format!("\"sipvicious\"<sip:100@1.1.1.1>;tag={tag}"),
-        "\"sipvicious\"<sip:100@1.1.1.1>",
-        "1234567890123456789012",
-        1,
-        "User-Agent: friendly-scanner\nContact: sip:100@203.0.113.66:5060\nAccept: application/sdp",
-        "",
-    );
+    let inv = svmap_invite();
     lab.send(SCANNER, PHONE, &inv);
     lab.wait_ms(50);
     lab.send(
@@ -199,16 +189,7 @@ fn lan_scanner_is_the_infected_host() {
     let mut lab = Lab::plain();
     lab.src_mac = Some([0x00, 0x00, 0x00, 0x12, 0x34, 0x56]); // an OUI with a known vendor
     for host in 1..=40u8 {
-        let r = request(
-            "OPTIONS",
-            &format!("sip:100@192.168.77.{host}"),
-            "\"x\"<sip:100@1.1.1.1>;tag=abc",
-            "\"x\"<sip:100@1.1.1.1>",
-            &format!("9{host}8877"),
-            1,
-            "User-Agent: Mozilla",
-            "",
-        );
+        let r = sweep_options(host);
         lab.send("192.168.77.30:5060", &format!("192.168.77.{host}:5060"), &r);
         lab.wait_ms(10);
     }
@@ -294,23 +275,18 @@ fn invite_flood() {
 /// rewritten: a SIP ALG. Unchanged copies: plain NAT, no ALG.
 #[test]
 fn rewritten_copies_mean_sip_alg() {
-    let reg = |host: &str, port: u16| {
-        request(
-            "REGISTER",
-            "sip:provider.example",
-            "<sip:1001@provider.example>;tag=a1",
-            "<sip:1001@provider.example>",
-            "alg-1",
-            1,
-            &format!("Contact: <sip:1001@{host}:{port}>"),
-            "",
-        )
-        .replace("192.0.2.200:5060", &format!("{host}:{port}"))
-    };
     let mut lab = Lab::plain();
-    lab.send("192.168.77.20:5060", PROVIDER, &reg("192.168.77.20", 5060));
+    lab.send(
+        "192.168.77.20:5060",
+        PROVIDER,
+        &alg_register("192.168.77.20", 5060),
+    );
     lab.wait_ms(1);
-    lab.send("198.51.100.1:1024", PROVIDER, &reg("198.51.100.1", 1024));
+    lab.send(
+        "198.51.100.1:1024",
+        PROVIDER,
+        &alg_register("198.51.100.1", 1024),
+    );
     let a = lab.finish();
     let alg = a
         .causes
@@ -330,9 +306,17 @@ fn rewritten_copies_mean_sip_alg() {
     );
 
     let mut lab = Lab::plain();
-    lab.send("192.168.77.20:5060", PROVIDER, &reg("192.168.77.20", 5060));
+    lab.send(
+        "192.168.77.20:5060",
+        PROVIDER,
+        &alg_register("192.168.77.20", 5060),
+    );
     lab.wait_ms(1);
-    lab.send("198.51.100.1:1024", PROVIDER, &reg("192.168.77.20", 5060));
+    lab.send(
+        "198.51.100.1:1024",
+        PROVIDER,
+        &alg_register("192.168.77.20", 5060),
+    );
     let a = lab.finish();
     assert!(
         !has_cause(&a, CauseKind::SipAlg),
@@ -345,16 +329,7 @@ fn rewritten_copies_mean_sip_alg() {
 /// retransmissions are not.
 #[test]
 fn falling_ttl_copies_are_a_loop_but_retransmissions_are_not() {
-    let opt = request(
-        "OPTIONS",
-        "sip:192.168.77.20",
-        "<sip:a@b>;tag=1",
-        "<sip:c@d>",
-        "loop1",
-        1,
-        "",
-        "",
-    );
+    let opt = loop_options();
     let mut lab = Lab::plain();
     for i in 0..30u8 {
         lab.ttl = 64 - 2 * i;
@@ -379,16 +354,7 @@ fn provider_calls_are_not_ghost_calls() {
     let mut lab = Lab::plain();
     register_ok(&mut lab, PHONE, PROVIDER, "31201234567", "reg-p");
     lab.wait_ms(1000);
-    let inv = request(
-        "INVITE",
-        "sip:31201234567@192.168.77.20:5060",
-        "\"Alice\" <sip:0612345678@provider.example>;tag=p1",
-        "<sip:31201234567@provider.example>",
-        "prov-call-1",
-        1,
-        "Contact: <sip:0612345678@198.51.100.10>",
-        &sdp("call", "-", "198.51.100.10", 20000),
-    );
+    let inv = provider_invite();
     lab.send(PROVIDER, PHONE, &inv);
     lab.send(
         PHONE,

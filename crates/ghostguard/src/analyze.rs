@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use ghostguard_capture::CaptureReader;
-use ghostguard_engine::{Engine, EngineConfig, Observation, Rules};
-use ghostguard_packet::{Decoder, Limits};
+use ghostguard_engine::{Engine, EngineConfig, Observation, Role, Rules};
+use ghostguard_packet::{Datagram, Decoder, Limits};
 use ghostguard_report::{Format, InputSummary, Lang, ReportMeta};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -73,13 +73,26 @@ fn progress(args: &AnalyzeArgs, total: Option<u64>, name: &str) -> Option<Progre
     Some(pb)
 }
 
-/// Reads one capture into the engine. Returns its summary; a read error is
-/// recorded in the summary (everything before it stays in the engine).
+/// Feeds one decoded datagram to an engine (for the part of the work
+/// `role` names) and drains its actions.
+pub(crate) fn observe(engine: &mut Engine, d: &Datagram<'_>, role: Role) {
+    let parsed = ghostguard_sip::parse(d.payload);
+    let obs = Observation {
+        datagram: d,
+        message: parsed.as_ref(),
+    };
+    engine.handle_as(obs, role);
+    while engine.poll_action().is_some() {}
+}
+
+/// Reads one capture, handing each decoded datagram to `sink`. Returns its
+/// summary; a read error is recorded in the summary (everything before it
+/// has gone to the sink).
 fn feed(
     path: &Path,
     args: &AnalyzeArgs,
     decoder: &mut Decoder,
-    engine: &mut Engine,
+    sink: &mut dyn FnMut(&Datagram<'_>),
 ) -> InputSummary {
     let shown = path.display().to_string();
     let mut summary = InputSummary {
@@ -109,15 +122,7 @@ fn feed(
     let result = {
         let mut on_frame = |frame: &ghostguard_packet::Frame<'_>| {
             frames += 1;
-            let _ = decoder.decode(frame, &mut |d| {
-                let parsed = ghostguard_sip::parse(d.payload);
-                let obs = Observation {
-                    datagram: d,
-                    message: parsed.as_ref(),
-                };
-                engine.handle(obs);
-                while engine.poll_action().is_some() {}
-            });
+            let _ = decoder.decode(frame, &mut *sink);
         };
         match &pb {
             Some(pb) => {
@@ -149,22 +154,15 @@ fn feed(
     summary
 }
 
-fn decode_counters(s: &ghostguard_packet::DecodeStats) -> Vec<(String, u64)> {
-    s.counters()
-        .into_iter()
-        .filter(|(_, v)| *v > 0)
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-}
-
-pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
-    let cfg = engine_config(args)?;
-    let rules = load_rules(args.rules.as_deref())?;
-    let mut engine = Engine::new(cfg, rules).context("invalid engine settings")?;
-    let mut decoder = Decoder::new(Limits::default());
+/// Reads every capture in turn into `sink`; says on stderr which failed.
+fn read_all(
+    args: &AnalyzeArgs,
+    decoder: &mut Decoder,
+    sink: &mut dyn FnMut(&Datagram<'_>),
+) -> Vec<InputSummary> {
     let mut inputs = Vec::new();
     for path in &args.files {
-        let s = feed(path, args, &mut decoder, &mut engine);
+        let s = feed(path, args, decoder, sink);
         if let Some(e) = &s.error {
             if s.frames > 0 {
                 eprintln!(
@@ -177,6 +175,33 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
         }
         inputs.push(s);
     }
+    inputs
+}
+
+fn decode_counters(s: &ghostguard_packet::DecodeStats) -> Vec<(String, u64)> {
+    s.counters()
+        .into_iter()
+        .filter(|(_, v)| *v > 0)
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
+    let cfg = engine_config(args)?;
+    let rules = load_rules(args.rules.as_deref())?;
+    let threads = args.engine_threads();
+    let mut decoder = Decoder::new(Limits::default());
+    let (engine, inputs) = if threads <= 1 {
+        let mut engine = Engine::new(cfg, rules).context("invalid engine settings")?;
+        let inputs = read_all(args, &mut decoder, &mut |d| {
+            observe(&mut engine, d, Role::Whole)
+        });
+        (engine, inputs)
+    } else {
+        crate::parallel::analyze(threads, &cfg, &rules, |sink| {
+            read_all(args, &mut decoder, sink)
+        })?
+    };
     let failed = inputs.iter().any(|i| i.error.is_some());
     if inputs.iter().all(|i| i.error.is_some() && i.frames == 0) {
         // Nothing at all was read: a report would only say "nothing found".

@@ -79,4 +79,26 @@ pub struct AnalyzeArgs {
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+    /// Analysis threads: 1 analyses on the reading thread; more shard the
+    /// engine by responder address (see docs/configuration.md); 0 uses one
+    /// per CPU. At most 64.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
+    pub threads: u16,
+}
+
+/// The most `--threads` accepts.
+pub const MAX_THREADS: i64 = 64;
+
+impl AnalyzeArgs {
+    /// `--threads`, with 0 resolved to the number of CPUs (at most 64).
+    #[must_use]
+    pub fn engine_threads(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism()
+                .map_or(1, std::num::NonZero::get)
+                .min(MAX_THREADS as usize),
+            n => usize::from(n),
+        }
+    }
 }

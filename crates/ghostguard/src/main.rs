@@ -8,6 +8,7 @@ use clap::Parser;
 
 mod analyze;
 mod cli;
+mod parallel;
 mod resolve;
 
 fn main() -> ExitCode {

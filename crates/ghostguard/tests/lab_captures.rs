@@ -95,7 +95,13 @@ fn stderr(out: &Output) -> String {
 
 /// `analyze --format json`: the exit code and the parsed report.
 fn analyze_json(file: &Path) -> (Option<i32>, Value, String) {
-    let out = ghostguard(&["--format", "json"], file);
+    analyze_json_threads(file, 1)
+}
+
+/// `analyze --format json --threads N`.
+fn analyze_json_threads(file: &Path, threads: u32) -> (Option<i32>, Value, String) {
+    let threads = threads.to_string();
+    let out = ghostguard(&["--format", "json", "--threads", &threads], file);
     let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{}: stdout is not JSON ({e}); stderr: {}",
@@ -296,15 +302,24 @@ fn mismatches(truth: &Truth, code: Option<i32>, report: &Value) -> Vec<String> {
     bad
 }
 
+/// The truth holds for the single-threaded run and the sharded one.
 #[test]
 fn lab_captures_match_truth() {
     let mut report = String::new();
     let caps = captures();
     for cap in &caps {
-        let (code, json, err) = analyze_json(&cap.pcap);
-        let bad = mismatches(&cap.truth, code, &json);
-        if !bad.is_empty() {
-            let _ = writeln!(report, "\n{} ({} mismatches):", cap.name, bad.len());
+        for threads in [1, 2] {
+            let (code, json, err) = analyze_json_threads(&cap.pcap, threads);
+            let bad = mismatches(&cap.truth, code, &json);
+            if bad.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                report,
+                "\n{} --threads {threads} ({} mismatches):",
+                cap.name,
+                bad.len()
+            );
             for b in &bad {
                 let _ = writeln!(report, "  - {b}");
             }
@@ -451,8 +466,18 @@ fn digest(report: &Value) -> Value {
 fn lab_capture_snapshots() {
     let mut failed = Vec::new();
     for cap in captures() {
+        // The sharded engine must reach the very same digest.
+        let (_, sharded, _) = analyze_json_threads(&cap.pcap, 2);
+        let two = digest(&sharded);
         let (_, json, _) = analyze_json(&cap.pcap);
         let digest = digest(&json);
+        if two != digest {
+            eprintln!(
+                "{}: --threads 2 differs from --threads 1:\n{two:#}\nvs\n{digest:#}",
+                cap.name
+            );
+            failed.push(format!("{} (--threads 2)", cap.name));
+        }
         let name = cap.name.clone();
         // Check every capture before failing, so one run shows all diffs.
         if catch_unwind(AssertUnwindSafe(|| {
@@ -537,6 +562,18 @@ fn pcap_records(data: &[u8]) -> Vec<usize> {
 
 #[test]
 fn truncated_capture_reports_offset_and_what_was_read() {
+    let _ = check_truncated_capture(1);
+}
+
+/// The sharded engine: reading stops at the cut, the workers finish what
+/// they got, and the report and exit code are the same.
+#[test]
+fn truncated_capture_with_threads() {
+    assert_eq!(check_truncated_capture(2), check_truncated_capture(1));
+}
+
+/// Checks the report of a capture cut mid-record; returns its message count.
+fn check_truncated_capture(threads: u32) -> u64 {
     let data = std::fs::read(lab_dir().join("portforward-svwar.pcap")).unwrap();
     let records = pcap_records(&data);
     // Cut in the middle of a record halfway through the file.
@@ -544,13 +581,14 @@ fn truncated_capture_reports_offset_and_what_was_read() {
     let (cut_record, next) = (records[index], records[index + 1]);
     let cut = cut_record + 16 + (next - cut_record - 16) / 2;
     assert!(cut > cut_record + 16 && cut < next);
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lab-truncated.pcap");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lab-truncated-{threads}.pcap"));
     std::fs::write(&path, &data[..cut]).unwrap();
 
-    let (code, json, err) = analyze_json(&path);
+    let (code, json, err) = analyze_json_threads(&path, threads);
     assert_eq!(code, Some(2), "stderr: {err}");
     assert!(
-        err.contains("lab-truncated.pcap") && err.contains(&format!("byte {cut_record}")),
+        err.contains(&format!("lab-truncated-{threads}.pcap"))
+            && err.contains(&format!("byte {cut_record}")),
         "stderr should name the file and byte offset {cut_record} of the cut record: {err}"
     );
     let input = &arr(&json, "inputs")[0];
@@ -565,6 +603,7 @@ fn truncated_capture_reports_offset_and_what_was_read() {
     );
     let messages = json["summary"]["messages"].as_u64().unwrap_or(0);
     assert!(messages > 0, "no SIP messages reported before the cut");
+    messages
 }
 
 /// `analyze` on a file it cannot read: exit 2 and a stderr line that says

@@ -16,6 +16,11 @@
 //! A credentialed request accepted (2xx) after at least that many failures
 //! is `password-guessed` (95): the account is compromised.
 //!
+//! **Threads**: with `analyze --threads N` this detector runs in the engine
+//! of the requester (a request's source, a response's destination), which
+//! sees all of that requester's exchanges with every responder, so it
+//! counts as with one thread.
+//!
 //! **False positives**: a phone with a wrong password retrying faster than
 //! once a minute. It is broken and worth finding, but allowlist it if the
 //! ban hurts.
@@ -98,6 +103,10 @@ impl Bruteforce {
 impl Detector for Bruteforce {
     fn name(&self) -> &'static str {
         "bruteforce"
+    }
+
+    fn keyed_by_requester(&self) -> bool {
+        true
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {

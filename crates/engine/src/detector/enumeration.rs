@@ -15,6 +15,11 @@
 //! than 5 in 5 s; a slower window catches throttled scans). Confidence 80.
 //! Error bursts alone are weak (35).
 //!
+//! **Threads**: with `analyze --threads N` this detector runs in the engine
+//! of the requester (a request's source, a response's destination), which
+//! sees all of that requester's exchanges with every responder, so it
+//! counts as with one thread.
+//!
 //! **False positives**: a trusted proxy or PBX delivering calls to many users
 //! (trusted sources are never called malicious); a click-to-dial or
 //! autodialler platform sending to many users (allowlist it).
@@ -63,6 +68,10 @@ impl Enumeration {
 impl Detector for Enumeration {
     fn name(&self) -> &'static str {
         "enumeration"
+    }
+
+    fn keyed_by_requester(&self) -> bool {
+        true
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {

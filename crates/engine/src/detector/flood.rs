@@ -13,6 +13,11 @@
 //! outage send about 100 requests at once, so the request threshold sits
 //! above that.
 //!
+//! **Threads**: with `analyze --threads N` this detector runs in the engine
+//! of the requester (a request's source, a response's destination), which
+//! sees all of that requester's exchanges with every responder, so it
+//! counts as with one thread.
+//!
 //! **False positives**: a large site behind one NAT, a busy trunk (trust or
 //! allowlist it; per-peer thresholds come with `guard`).
 //!
@@ -60,6 +65,10 @@ impl Flood {
 impl Detector for Flood {
     fn name(&self) -> &'static str {
         "flood"
+    }
+
+    fn keyed_by_requester(&self) -> bool {
+        true
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {

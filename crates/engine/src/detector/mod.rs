@@ -29,6 +29,13 @@ pub(crate) trait Detector: std::fmt::Debug + Send {
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>);
     /// The facts behind a hit this detector made for the message in `ctx`.
     fn describe(&self, hit: &Hit, ctx: &Ctx<'_>) -> Args;
+    /// Keeps state per requester (the source of requests, the destination
+    /// of responses) across all responders: a sharded analysis runs it in
+    /// the engine that sees all of one requester's exchanges
+    /// ([`crate::Role::Requester`]).
+    fn keyed_by_requester(&self) -> bool {
+        false
+    }
 }
 
 /// Every detector, configured.

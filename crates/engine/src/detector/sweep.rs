@@ -10,6 +10,11 @@
 //!
 //! **Defaults**: 10 distinct destinations within 60 s. Confidence 80.
 //!
+//! **Threads**: with `analyze --threads N` this detector runs in the engine
+//! of the requester (a request's source, a response's destination), which
+//! sees all of that requester's exchanges with every responder, so it
+//! counts as with one thread.
+//!
 //! **False positives**: a monitoring system pinging many SIP devices with
 //! OPTIONS (allowlist it); an SBC that keeps NAT bindings alive for many
 //! phones (trust it).
@@ -55,6 +60,10 @@ impl Sweep {
 impl Detector for Sweep {
     fn name(&self) -> &'static str {
         "sweep"
+    }
+
+    fn keyed_by_requester(&self) -> bool {
+        true
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {

@@ -15,6 +15,11 @@
 //! is 65 (malicious: nobody outside calls *through* a phone); from inside,
 //! 30. Three distinct prefixes for one number within 600 s is 90.
 //!
+//! **Threads**: with `analyze --threads N` this detector runs in the engine
+//! of the requester (a request's source, a response's destination), which
+//! sees all of that requester's exchanges with every responder, so it
+//! counts as with one thread.
+//!
 //! **False positives**: a provider trunk delivering a call with a
 //! `+`-formatted Request-URI (trust the trunk; trusted sources are never
 //! judged).
@@ -91,6 +96,10 @@ impl TollFraud {
 impl Detector for TollFraud {
     fn name(&self) -> &'static str {
         "toll-fraud"
+    }
+
+    fn keyed_by_requester(&self) -> bool {
+        true
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {

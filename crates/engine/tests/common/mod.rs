@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 
-use ghostguard_engine::{Analysis, Engine, EngineConfig, Observation, Rules};
+use ghostguard_engine::{Analysis, Engine, EngineConfig, Observation, Role, Rules};
 use ghostguard_packet::{Datagram, Timestamp, Transport};
 
 #[derive(Debug)]
@@ -18,6 +18,9 @@ pub struct Lab {
     pub now: Timestamp,
     pub ttl: u8,
     pub src_mac: Option<[u8; 6]>,
+    /// The part of the work `send` asks for (`Role::Whole` unless a test
+    /// plays a sharded analysis).
+    pub role: Role,
 }
 
 impl Lab {
@@ -27,6 +30,7 @@ impl Lab {
             now: Timestamp::from_parts(1_763_800_000, 0),
             ttl: 64,
             src_mac: None,
+            role: Role::Whole,
         }
     }
 
@@ -58,10 +62,13 @@ impl Lab {
             fragmented: false,
         };
         let parsed = ghostguard_sip::parse(d.payload);
-        self.engine.handle(Observation {
-            datagram: &d,
-            message: parsed.as_ref(),
-        });
+        self.engine.handle_as(
+            Observation {
+                datagram: &d,
+                message: parsed.as_ref(),
+            },
+            self.role,
+        );
     }
 
     pub fn finish(self) -> Analysis {
@@ -196,4 +203,78 @@ pub fn register_ok(lab: &mut Lab, phone: &str, registrar: &str, user: &str, call
     );
     lab.send(registrar, phone, &ok);
     let _ = ip;
+}
+
+/// SIPVicious svmap's probing INVITE from 203.0.113.66, aimed at the
+/// router's public address 198.51.100.1 (its tag encodes it).
+pub fn svmap_invite() -> String {
+    let tag = svmap_tag([198, 51, 100, 1], 5060);
+    request(
+        "INVITE",
+        "sip:100@198.51.100.1",
+        &format!("\"sipvicious\"<sip:100@1.1.1.1>;tag={tag}"),
+        "\"sipvicious\"<sip:100@1.1.1.1>",
+        "1234567890123456789012",
+        1,
+        "User-Agent: friendly-scanner\nContact: sip:100@203.0.113.66:5060\nAccept: application/sdp",
+        "",
+    )
+}
+
+/// User 1001's REGISTER as it leaves `host:port` (Via and Contact name
+/// it): the copies a SIP ALG rewrites.
+pub fn alg_register(host: &str, port: u16) -> String {
+    request(
+        "REGISTER",
+        "sip:provider.example",
+        "<sip:1001@provider.example>;tag=a1",
+        "<sip:1001@provider.example>",
+        "alg-1",
+        1,
+        &format!("Contact: <sip:1001@{host}:{port}>"),
+        "",
+    )
+    .replace("192.0.2.200:5060", &format!("{host}:{port}"))
+}
+
+/// An OPTIONS to the phone 192.168.77.20, to send around a loop.
+pub fn loop_options() -> String {
+    request(
+        "OPTIONS",
+        "sip:192.168.77.20",
+        "<sip:a@b>;tag=1",
+        "<sip:c@d>",
+        "loop1",
+        1,
+        "",
+        "",
+    )
+}
+
+/// The provider (198.51.100.10) calling the phone 192.168.77.20.
+pub fn provider_invite() -> String {
+    request(
+        "INVITE",
+        "sip:31201234567@192.168.77.20:5060",
+        "\"Alice\" <sip:0612345678@provider.example>;tag=p1",
+        "<sip:31201234567@provider.example>",
+        "prov-call-1",
+        1,
+        "Contact: <sip:0612345678@198.51.100.10>",
+        &sdp("call", "-", "198.51.100.10", 20000),
+    )
+}
+
+/// A LAN sweeper's OPTIONS to 192.168.77.`host`.
+pub fn sweep_options(host: u8) -> String {
+    request(
+        "OPTIONS",
+        &format!("sip:100@192.168.77.{host}"),
+        "\"x\"<sip:100@1.1.1.1>;tag=abc",
+        "\"x\"<sip:100@1.1.1.1>",
+        &format!("9{host}8877"),
+        1,
+        "User-Agent: Mozilla",
+        "",
+    )
 }
