@@ -9,15 +9,18 @@
 //! message adds a Via and lowers Max-Forwards, so copies that differ there
 //! are a different hop, not an ALG.
 //!
-//! DoS: a direct-mapped table of [`SLOTS`] entries (fixed-size snippets,
-//! no heap per message); a collision overwrites.
+//! Each copy is compared by a hash per field; the text of the fields is
+//! only built when a rewrite is found, from a stored copy of the first message.
+//!
+//! DoS: a direct-mapped table of [`SLOTS`] entries, each holding at most
+//! [`MAX_RAW`] bytes in a reused buffer (8 MiB in all); a collision overwrites.
 
 use std::net::SocketAddr;
 
 use ghostguard_packet::{Span, Timestamp};
-use ghostguard_sip::{Host, Method};
+use ghostguard_sip::{HeaderName, Host, Message, Method, sdp};
 
-use crate::event::Ctx;
+use crate::event::{Ctx, has_sdp};
 use crate::window::KeyHasher;
 
 const SLOTS: usize = 2048;
@@ -92,15 +95,17 @@ fn host_port(h: &Host<'_>, port: Option<u16>) -> Snip {
     }
 }
 
-fn fields(ctx: &Ctx<'_>) -> [Snip; 6] {
+/// The rewritable fields as text (only built when a rewrite was found).
+fn fields(m: &Message<'_>) -> [Snip; 6] {
     let mut f = [Snip::default(); 6];
-    if let Some(v) = ctx.via() {
+    if let Some(v) = m.via() {
         f[0] = host_port(&v.host, v.port);
     }
-    if let Some(c) = ctx.contact() {
+    if let Some(c) = m.contact() {
         f[1] = Snip::of(c.raw_uri);
     }
-    if let Some(s) = ctx.sdp() {
+    if has_sdp(m) {
+        let s = sdp::parse(m.body());
         if let Some(c) = &s.connection {
             f[2] = Snip::of(c.addr);
         }
@@ -111,11 +116,29 @@ fn fields(ctx: &Ctx<'_>) -> [Snip; 6] {
             f[4] = Snip::of_display(p);
         }
     }
-    if let Some(l) = ctx.m.content_length() {
+    if let Some(l) = m.content_length() {
         f[5] = Snip::of_display(l);
     }
     f
 }
+
+/// A hash per rewritable field, from the parsed context (no formatting).
+fn digest(ctx: &Ctx<'_>, h: &KeyHasher) -> [u64; 6] {
+    let via = ctx.via().map(|v| (&v.host, v.port));
+    let sdp = ctx.sdp();
+    [
+        h.hash(&via),
+        h.hash(&ctx.contact().map(|c| c.raw_uri)),
+        h.hash(&sdp.and_then(|s| s.connection.as_ref().map(|c| c.addr))),
+        h.hash(&sdp.and_then(|s| s.origin.as_ref().map(|o| o.addr))),
+        h.hash(&sdp.and_then(|s| s.media.first().and_then(|m| m.port))),
+        h.hash(&ctx.m.content_length()),
+    ]
+}
+
+/// DoS: a stored copy is at most this long (longer messages keep only
+/// their digest and show no "before" text).
+const MAX_RAW: usize = 4096;
 
 #[derive(Debug, Clone, Default)]
 struct Slot {
@@ -124,7 +147,9 @@ struct Slot {
     hop: Option<(SocketAddr, SocketAddr)>,
     vias: usize,
     max_forwards: Option<u32>,
-    fields: [Snip; 6],
+    digest: [u64; 6],
+    /// The first copy's bytes (the buffer is reused), to show what changed.
+    raw: Vec<u8>,
 }
 
 /// One rewrite seen: which fields, and a before/after sample.
@@ -176,25 +201,31 @@ impl AlgWatch {
         let key = self.hasher.hash(&(cid, cseq.seq, ctx.status, branch));
         let hop = Some((ctx.d.src, ctx.d.dst));
         let slot = &mut self.slots[(key as usize) % SLOTS];
-        let vias = ctx.m.vias().count();
+        let vias: usize = ctx
+            .m
+            .headers_named(HeaderName::Via)
+            .map(|h| h.values().count())
+            .sum();
         let max_forwards = ctx.m.max_forwards();
+        let digest = digest(ctx, &self.hasher);
         if slot.key != key || ctx.ts.since(slot.ts) > WINDOW {
-            *slot = Slot {
-                key,
-                ts: ctx.ts,
-                hop,
-                vias,
-                max_forwards,
-                fields: fields(ctx),
-            };
+            slot.key = key;
+            slot.ts = ctx.ts;
+            slot.hop = hop;
+            slot.vias = vias;
+            slot.max_forwards = max_forwards;
+            slot.digest = digest;
+            slot.raw.clear();
+            if ctx.m.raw().len() <= MAX_RAW {
+                slot.raw.extend_from_slice(ctx.m.raw());
+            }
             return;
         }
         if slot.hop == hop || slot.vias != vias || slot.max_forwards != max_forwards {
             return; // a retransmission, or a proxy hop
         }
-        let now = fields(ctx);
         let changed: Vec<usize> = (0..NAMES.len())
-            .filter(|&i| slot.fields[i] != now[i])
+            .filter(|&i| slot.digest[i] != digest[i])
             .collect();
         slot.hop = hop;
         if changed.is_empty() {
@@ -215,13 +246,20 @@ impl AlgWatch {
                     .collect::<Vec<_>>()
                     .join("; ")
             };
+            let before = ghostguard_sip::parse(&slot.raw)
+                .map(|m| show(&fields(&m)))
+                .unwrap_or_default();
             self.samples.push(Rewrite {
                 fields: changed.iter().map(|&i| NAMES[i]).collect(),
-                before: show(&slot.fields),
-                after: show(&now),
+                before,
+                after: show(&fields(ctx.m)),
                 ts: ctx.ts,
             });
         }
-        slot.fields = now;
+        slot.digest = digest;
+        slot.raw.clear();
+        if ctx.m.raw().len() <= MAX_RAW {
+            slot.raw.extend_from_slice(ctx.m.raw());
+        }
     }
 }
