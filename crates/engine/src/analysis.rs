@@ -185,7 +185,12 @@ impl Engine {
             .sources
             .iter()
             .map(|(ip, st)| {
-                let trusted = self.trust.trust_reason(*ip);
+                // Inferred trust does not outweigh strong evidence (a forged
+                // registration must not clear a scanner); configured trust does.
+                let trusted = self
+                    .trust
+                    .trust_reason(*ip)
+                    .filter(|r| *r == TrustReason::Configured || st.max_confidence < threshold);
                 let judged = trusted.is_none() && !self.trust.is_allowlisted(*ip);
                 let mut kinds: Vec<Kind> = st
                     .evidence
@@ -239,16 +244,24 @@ impl Engine {
             })
             .collect();
 
+        // Sources the inference trusted but the evidence overrode.
+        let distrusted: std::collections::HashSet<IpAddr> = sources
+            .iter()
+            .filter(|s| s.trusted.is_none() && self.trust.is_trusted(s.address))
+            .map(|s| s.address)
+            .collect();
+        let trusted = |ip: IpAddr| self.trust.is_trusted(ip) && !distrusted.contains(&ip);
         // Ghost calls: INVITEs from untrusted sources to phones.
         let is_phone = |ip: IpAddr| self.trust.is_phone(ip);
         let ghost_calls: Vec<GhostCall> = self
             .calls
             .list
             .iter()
+            .filter(|c| is_phone(c.phone) && !trusted(c.source) && c.source != c.phone)
             .filter(|c| {
-                is_phone(c.phone) && !self.trust.is_trusted(c.source) && c.source != c.phone
+                distrusted.contains(&c.source)
+                    || self.trust.phones.get(&c.phone).and_then(|p| p.registrar) != Some(c.source)
             })
-            .filter(|c| self.trust.phones.get(&c.phone).and_then(|p| p.registrar) != Some(c.source))
             .map(|c| GhostCall {
                 phone: c.phone,
                 source: c.source,
@@ -266,19 +279,25 @@ impl Engine {
 
         // A source whose INVITEs made phones ring is part of the story even
         // without other evidence.
+        // One pass over the calls: (calls, rang, first, last) per source.
+        let mut per_source: std::collections::HashMap<
+            IpAddr,
+            (usize, usize, Timestamp, Timestamp),
+        > = std::collections::HashMap::new();
+        for g in &ghost_calls {
+            let e = per_source.entry(g.source).or_insert((0, 0, g.time, g.time));
+            e.0 += 1;
+            e.1 += usize::from(g.rang);
+            e.2 = e.2.min(g.time);
+            e.3 = e.3.max(g.time);
+        }
+        let known = !self.trust.list().is_empty();
         for s in &mut sources {
-            let n = ghost_calls.iter().filter(|g| g.source == s.address).count();
-            if n > 0 && s.trusted.is_none() {
-                let rang = ghost_calls
-                    .iter()
-                    .filter(|g| g.source == s.address && g.rang)
-                    .count();
-                let times = ghost_calls
-                    .iter()
-                    .filter(|g| g.source == s.address)
-                    .map(|g| g.time);
-                let first = times.clone().min();
-                let last = times.max();
+            let Some(&(n, rang, first, last)) = per_source.get(&s.address) else {
+                continue;
+            };
+            if s.trusted.is_none() {
+                let (first, last) = (Some(first), Some(last));
                 let mut ev = Evidence::new(
                     "ghost-call",
                     Kind::GhostCall,
@@ -292,7 +311,6 @@ impl Engine {
                 ev.last_seen = last.unwrap_or(ev.first_seen);
                 // Unsolicited calls to a phone from outside are abuse when the
                 // trusted servers are known; otherwise context only.
-                let known = !self.trust.list().is_empty();
                 ev.confidence = if known && !s.internal { threshold } else { 40 };
                 if ev.confidence >= threshold {
                     s.malicious = s.trusted.is_none() && !self.trust.is_allowlisted(s.address);
@@ -318,6 +336,11 @@ impl Engine {
         });
 
         let causes = self.causes(&sources, &ghost_calls);
+        let mut per_phone: std::collections::HashMap<IpAddr, u64> =
+            std::collections::HashMap::new();
+        for g in &ghost_calls {
+            *per_phone.entry(g.phone).or_default() += 1;
+        }
         // An attacker whose guessed REGISTER succeeded is not one of our phones.
         let malicious: std::collections::HashSet<IpAddr> = sources
             .iter()
@@ -332,7 +355,7 @@ impl Engine {
             .map(|(ip, p)| PhoneReport {
                 address: *ip,
                 registrar: p.registrar,
-                ghost_calls: ghost_calls.iter().filter(|g| g.phone == *ip).count() as u64,
+                ghost_calls: per_phone.get(ip).copied().unwrap_or(0),
             })
             .collect();
         phones.sort_by(|a, b| {

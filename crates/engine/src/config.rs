@@ -66,8 +66,9 @@ pub struct EngineConfig {
     /// Servers allowed to send SIP to the phones (the provider's). Host names
     /// are resolved by the caller before the engine starts.
     pub trusted: Vec<IpNet>,
-    /// When no trusted server is given, infer them from the capture: the
-    /// registrar the phones register with and the servers they call through.
+    /// Also infer trusted servers from the capture (default on, also when
+    /// `trusted` is given: an on-site PBX is then recognised too): a server
+    /// that answers a REGISTER from inside with 200.
     pub infer_trusted: Option<bool>,
     /// Prefixes that count as our own LAN besides the private ranges.
     pub lan: Vec<IpNet>,
@@ -101,7 +102,7 @@ impl EngineConfig {
 
     #[must_use]
     pub fn infer_trusted(&self) -> bool {
-        self.infer_trusted.unwrap_or(self.trusted.is_empty())
+        self.infer_trusted.unwrap_or(true)
     }
 
     #[must_use]
@@ -171,7 +172,12 @@ mod tests {
                 value: 0
             })
         );
-        assert!(!cfg.infer_trusted());
+        assert!(
+            cfg.infer_trusted(),
+            "inference stays on when servers are given"
+        );
+        let off: EngineConfig = toml::from_str("infer_trusted = false").unwrap();
+        assert!(!off.infer_trusted());
     }
 }
 

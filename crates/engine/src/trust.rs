@@ -1,10 +1,12 @@
 //! Who is trusted, and which addresses are phones.
 //!
-//! Trusted servers are given (`--trusted`) or, when none are given, inferred
-//! from the traffic: a server that answers a phone's REGISTER with 200 is its
-//! registrar; a server a registered phone calls out through (answered with
-//! 1xx/2xx) is its proxy; sources in the same /24 (IPv4) or /48 (IPv6) as a
-//! registrar are the provider's other servers. Phones are the configured
+//! Trusted servers are given (`--trusted`) and, unless switched off,
+//! inferred from the traffic: a server that answers a REGISTER *from inside
+//! the LAN (or from a configured phone)* with 200 is a registrar; sources in
+//! the same /24 (IPv4) or /48 (IPv6) as an outside registrar are the
+//! provider's other servers. Two outside hosts cannot make each other
+//! trusted, an on-site PBX does not make its LAN trusted, and a source with
+//! strong evidence against it is never trusted by inference (`finish`). Phones are the configured
 //! ones, addresses that registered successfully, and internal addresses that
 //! answered an INVITE.
 
@@ -16,7 +18,7 @@ use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::event::Ctx;
-use crate::net::PrefixList;
+use crate::net::{PrefixList, is_private};
 use crate::window::{KeyHasher, Table};
 
 /// Why an address is trusted.
@@ -46,7 +48,8 @@ pub struct Phone {
 struct Pending {
     phone: Option<IpAddr>,
     server: Option<IpAddr>,
-    register: bool,
+    /// The REGISTER came from inside or from a configured phone.
+    vouches: bool,
 }
 
 #[derive(Debug)]
@@ -105,14 +108,16 @@ impl Trust {
         if self.inferred.contains_key(&ip) {
             return true;
         }
-        // The registrar's neighbours, but never a phone that registered there
-        // (a NAT address in the provider's range is a customer, not a server).
+        // An outside registrar's neighbours (the provider's other servers),
+        // but never a phone that registered there (a NAT address in the
+        // provider's range is a customer), and never around an on-site PBX
+        // (its /24 is the LAN, where an infected host may sit).
         let registered = self.phones.get(&ip).is_some_and(|p| p.registrar.is_some());
         !registered
             && provider_net(ip).is_some_and(|n| {
                 self.inferred
                     .iter()
-                    .any(|(s, r)| *r == TrustReason::Registrar && n.contains(s))
+                    .any(|(s, r)| *r == TrustReason::Registrar && !is_private(*s) && n.contains(s))
             })
     }
 
@@ -154,59 +159,43 @@ impl Trust {
         let (Some(cid), Some(cseq)) = (ctx.call_id, ctx.cseq.as_ref()) else {
             return;
         };
-        match ctx.method {
-            Some(Method::Register) => {
-                let k = self.hasher.hash(&(ctx.src, ctx.dst, cid, cseq.seq));
-                *self.pending.entry(&k) = Pending {
-                    phone: Some(ctx.src),
-                    server: Some(ctx.dst),
-                    register: true,
-                };
-            }
-            Some(Method::Invite) => {
-                let registered = self
-                    .phones
-                    .get(&ctx.src)
-                    .is_some_and(|p| p.registrar.is_some());
-                if registered {
-                    let k = self.hasher.hash(&(ctx.src, ctx.dst, cid, cseq.seq));
-                    *self.pending.entry(&k) = Pending {
-                        phone: Some(ctx.src),
-                        server: Some(ctx.dst),
-                        register: false,
-                    };
+        if ctx.method == Some(Method::Register) {
+            let k = self.hasher.hash(&(ctx.src, ctx.dst, cid, cseq.seq));
+            // Only a REGISTER from inside (or from a configured phone) may make
+            // its registrar trusted: two outside hosts cannot vouch for each
+            // other (an attacker pair would otherwise trust its own /24).
+            let vouches =
+                ctx.src_internal || self.phones.get(&ctx.src).is_some_and(|p| p.configured);
+            *self.pending.entry(&k) = Pending {
+                phone: Some(ctx.src),
+                server: Some(ctx.dst),
+                vouches,
+            };
+            return;
+        }
+        if ctx.method.is_some() {
+            return;
+        }
+        // A response travels server -> phone.
+        let k = self.hasher.hash(&(ctx.dst, ctx.src, cid, cseq.seq));
+        let Some(p) = self.pending.get(&k) else {
+            if cseq.method == Method::Invite && (101..300).contains(&ctx.status) && ctx.src_internal
+            {
+                if let Some(ph) = self.add_phone(ctx.src) {
+                    ph.answered_invite = true;
                 }
             }
-            Some(_) => {}
-            None => {
-                // A response travels server -> phone.
-                let k = self.hasher.hash(&(ctx.dst, ctx.src, cid, cseq.seq));
-                let Some(p) = self.pending.get(&k) else {
-                    if cseq.method == Method::Invite
-                        && (100..300).contains(&ctx.status)
-                        && ctx.status != 100
-                        && ctx.src_internal
-                    {
-                        if let Some(ph) = self.add_phone(ctx.src) {
-                            ph.answered_invite = true;
-                        }
-                    }
-                    return;
-                };
-                let (phone, server, register) = (p.phone, p.server, p.register);
-                let (Some(phone), Some(server)) = (phone, server) else {
-                    return;
-                };
-                if register && (200..300).contains(&ctx.status) {
-                    if let Some(ph) = self.add_phone(phone) {
-                        ph.registrar = Some(server);
-                    }
-                    if self.infer {
-                        self.infer_server(server, TrustReason::Registrar);
-                    }
-                } else if !register && (101..300).contains(&ctx.status) && self.infer {
-                    self.infer_server(server, TrustReason::OutboundProxy);
-                }
+            return;
+        };
+        let (Some(phone), Some(server), vouches) = (p.phone, p.server, p.vouches) else {
+            return;
+        };
+        if cseq.method == Method::Register && (200..300).contains(&ctx.status) {
+            if let Some(ph) = self.add_phone(phone) {
+                ph.registrar = Some(server);
+            }
+            if self.infer && vouches {
+                self.infer_server(server, TrustReason::Registrar);
             }
         }
     }

@@ -13,6 +13,15 @@ pub(crate) struct Counter {
 }
 
 impl Counter {
+    /// The count in the window that is current at `now` (0 once it expired).
+    pub(crate) fn count(&self, now: Timestamp, len: Span) -> u32 {
+        if self.count == 0 || now.since(self.start) > len || now < self.start {
+            0
+        } else {
+            self.count
+        }
+    }
+
     /// Counts one event at `now`; returns the count in the current window.
     pub(crate) fn hit(&mut self, now: Timestamp, len: Span) -> u32 {
         if self.count == 0 || now.since(self.start) > len || now < self.start {
@@ -106,6 +115,10 @@ impl<K: Hash + Eq + Clone, V: Default> Table<K, V> {
             slot.0 = tick;
             &mut slot.1
         })
+    }
+
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
+        self.map.remove(key).map(|(_, v)| v)
     }
 
     pub(crate) fn peek(&self, key: &K) -> Option<&V> {

@@ -46,6 +46,10 @@ pub struct Limits {
     pub tcp_gap_timeout: Span,
     /// DoS: segments one flow keeps behind a hole; beyond, the hole is skipped.
     pub max_out_of_order_segments: usize,
+    /// Unwrap HEP on any port. Off by default: HEP is taken only on its own
+    /// port (9060), because HEP headers *declare* the addresses and time of
+    /// the SIP they carry, and an outside packet must not choose them.
+    pub hep_any_port: bool,
 }
 
 impl Default for Limits {
@@ -62,6 +66,7 @@ impl Default for Limits {
             tcp_idle_timeout: Span::from_secs(300),
             tcp_gap_timeout: Span::from_secs(2),
             max_out_of_order_segments: 64,
+            hep_any_port: false,
         }
     }
 }
@@ -90,6 +95,7 @@ impl Decoder {
             max_out_of_order: limits.max_out_of_order_segments,
             idle_timeout: limits.tcp_idle_timeout,
             gap_timeout: limits.tcp_gap_timeout,
+            hep_any_port: limits.hep_any_port,
         });
         Decoder {
             defrag: Defragmenter::new(
@@ -251,16 +257,15 @@ impl Decoder {
         outer: &Outer,
         sink: Sink<'_>,
     ) -> Result<(), DecodeError> {
-        if payload.starts_with(b"HEP3") {
+        let hep_ok =
+            self.limits.hep_any_port || src.port() == hep::HEP_PORT || dst.port() == hep::HEP_PORT;
+        if hep_ok && payload.starts_with(b"HEP3") {
             return Ok(outer.decode_hep(payload, &mut self.stats, sink)?);
         }
-        if hep::is_v2_shaped(payload) {
+        if hep_ok && hep::is_v2_shaped(payload) {
             if let Ok(p) = hep::decode_v2(payload) {
-                let port = src.port() == hep::HEP_PORT || dst.port() == hep::HEP_PORT;
-                if port || looks_like_sip(p.payload) {
-                    outer.emit_hep(&p, &mut self.stats, sink);
-                    return Ok(());
-                }
+                outer.emit_hep(&p, &mut self.stats, sink);
+                return Ok(());
             }
         }
         if looks_like_sip(payload) {

@@ -48,6 +48,8 @@ pub(crate) struct Stream {
     pub at_boundary: bool,
     /// In-order bytes not framed yet.
     pub buf: Vec<u8>,
+    /// HEP may be unwrapped on this flow (port 9060, or configured).
+    pub hep_allowed: bool,
 }
 
 /// Everything a stream needs to emit a message.
@@ -80,7 +82,7 @@ impl<'c, 's> Ctx<'c, 's> {
 }
 
 impl Stream {
-    pub(crate) fn new(from_start: bool) -> Self {
+    pub(crate) fn new(from_start: bool, hep_allowed: bool) -> Self {
         Stream {
             kind: Kind::Unknown,
             resync: false,
@@ -88,6 +90,7 @@ impl Stream {
             probe_budget: MIDSTREAM_PROBE,
             at_boundary: true,
             buf: Vec::new(),
+            hep_allowed,
         }
     }
 
@@ -221,10 +224,10 @@ impl Stream {
         }
         let was = self.kind;
         if self.at_boundary {
-            if rest.starts_with(b"HEP3") && was != Kind::Sip {
+            if self.hep_allowed && rest.starts_with(b"HEP3") && was != Kind::Sip {
                 return Some(self.started(Kind::Hep));
             }
-            if rest.len() < 4 && b"HEP3".starts_with(rest) && was != Kind::Sip {
+            if self.hep_allowed && rest.len() < 4 && b"HEP3".starts_with(rest) && was != Kind::Sip {
                 return None;
             }
             if was != Kind::Hep && looks_like_sip(rest) {

@@ -32,6 +32,8 @@ pub(crate) struct TcpLimits {
     pub max_out_of_order: usize,
     pub idle_timeout: Span,
     pub gap_timeout: Span,
+    /// HEP streams on any port (else only to or from port 9060).
+    pub hep_any_port: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,7 +105,10 @@ impl TcpTable {
                 {
                     stats.tcp_flow_evictions += 1;
                 }
-                self.flows.insert(key, Flow::new(&seg, outer))
+                let hep = self.limits.hep_any_port
+                    || key.src.port() == crate::hep::HEP_PORT
+                    || key.dst.port() == crate::hep::HEP_PORT;
+                self.flows.insert(key, Flow::new(&seg, outer, hep))
             }
         };
         let Some(flow) = self.flows.at_mut(slot) else {
@@ -162,14 +167,14 @@ impl TcpTable {
 }
 
 impl Flow {
-    fn new(seg: &Segment<'_>, outer: Outer) -> Self {
+    fn new(seg: &Segment<'_>, outer: Outer, hep: bool) -> Self {
         Flow {
             next: if seg.syn {
                 seg.seq.wrapping_add(1)
             } else {
                 seg.seq
             },
-            stream: Stream::new(seg.syn),
+            stream: Stream::new(seg.syn, hep),
             ooo: Vec::new(),
             ooo_bytes: 0,
             ooo_since: outer.ts,
@@ -195,7 +200,7 @@ impl Flow {
             if seq != self.next || self.stream.kind != Kind::Unknown {
                 // A new connection on the same addresses.
                 self.drop_all(cx.stats);
-                self.stream = Stream::new(true);
+                self.stream = Stream::new(true, self.stream.hep_allowed);
                 self.next = seq;
             }
         }

@@ -51,12 +51,21 @@ fn hep3_over_udp_is_unwrapped() {
     let msg = invite("hep", 200);
     let p = inner(&msg, false);
     let (a, c) = agent();
-    // Any port: HEP3 is recognised by its magic.
+    // Only on the HEP port by default: off-port HEP is not unwrapped (its
+    // declared addresses must not become the network source).
     let frames = vec![
         synth::udp(a, addr("10.9.9.1:4444"), &v3(&p)),
         synth::udp(a, c, &v3(&p)),
     ];
     let (got, dec) = run_raw(&frames);
+    assert_eq!(got.len(), 1, "the off-port copy is ignored");
+    assert_eq!((dec.stats().hep, dec.stats().non_sip), (1, 1));
+    // With `hep_any_port`, HEP3 is recognised by its magic on any port.
+    let mut any = Decoder::new(Limits {
+        hep_any_port: true,
+        ..Limits::default()
+    });
+    let (got, _) = run(&mut any, LinkType::Raw, &frames);
     assert_eq!(got.len(), 2);
     let g = &got[0];
     assert!(g.hep);
@@ -66,7 +75,7 @@ fn hep3_over_udp_is_unwrapped() {
     );
     assert_eq!((g.ttl, g.ip_id, g.src_mac), (0, None, None));
     assert_eq!(g.payload, msg);
-    assert_eq!(dec.stats().hep, 2);
+    assert_eq!(any.stats().hep, 2);
 }
 
 #[test]
@@ -104,7 +113,7 @@ fn hep3_over_tcp_stream() {
 }
 
 #[test]
-fn hepv2_on_9060_or_with_sip_inside() {
+fn hepv2_only_on_9060() {
     let msg = options("v2");
     let mut p = inner(&msg, false);
     p.version = 2;
@@ -121,7 +130,11 @@ fn hepv2_on_9060_or_with_sip_inside() {
         synth::udp(a, c, &b),
         synth::udp(a, addr("10.9.9.1:7777"), &b),
     ]);
-    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got.len(),
+        1,
+        "off-port HEPv2 is ignored, even with SIP inside"
+    );
     assert!(got.iter().all(|g| g.hep && g.src == p.src));
     // The packed (10-byte) time header is accepted too.
     let mut packed = b[..26].to_vec();

@@ -4,8 +4,10 @@
 //! REGISTER (or INVITE) with a digest `Authorization` for one extension and
 //! a new password each time; the registrar answers 401/403/407.
 //!
-//! **Signals**: a 401, 407 or 403 answer to a request that *carried
-//! credentials*, matched by Call-ID and CSeq. The first 401 challenge of a
+//! **Signals**: a 401 or 407 answer (403 for a REGISTER) to a request that
+//! *carried credentials*, matched by Call-ID and CSeq, counted once per
+//! request (a retransmitted 401 is not a second failure). A `stale=true`
+//! challenge only refreshes an expired nonce and is not counted. The first 401 challenge of a
 //! normal registration answers a request without credentials, so it is not
 //! a failure. That is the rule people asked for after tools banned every
 //! phone that registered.
@@ -31,12 +33,29 @@
 use std::net::IpAddr;
 
 use ghostguard_packet::Span;
+use ghostguard_sip::{HeaderName, Method};
 
 use crate::config::Thresholds;
 use crate::detector::{Detector, secs};
 use crate::event::{Ctx, text};
 use crate::finding::{Args, Hit, Kind, push_arg};
 use crate::window::{Counter, KeyHasher, Table};
+
+/// Whether a 401/407 carries `stale=true` (RFC 3261 §22.4; RFC 2617 §3.2.1).
+fn stale_challenge(ctx: &Ctx<'_>) -> bool {
+    [HeaderName::WwwAuthenticate, HeaderName::ProxyAuthenticate]
+        .into_iter()
+        .any(|name| {
+            ctx.m.headers_named(name).any(|h| {
+                h.raw_value
+                    .windows(10)
+                    .any(|w| w.eq_ignore_ascii_case(b"stale=true"))
+                    || h.raw_value
+                        .windows(12)
+                        .any(|w| w.eq_ignore_ascii_case(b"stale=\"true\""))
+            })
+        })
+}
 
 #[derive(Debug, Default)]
 struct Pending {
@@ -115,7 +134,18 @@ impl Detector for Bruteforce {
             return;
         }
         let success = (200..300).contains(&ctx.status);
-        if !success && !matches!(ctx.status, 401 | 403 | 407) {
+        let register = ctx
+            .cseq
+            .as_ref()
+            .is_some_and(|c| c.method == Method::Register);
+        // 401/407 are failed credentials; 403 only for a REGISTER (to an
+        // INVITE it also means "this number is barred").
+        let failure = matches!(ctx.status, 401 | 407) || (ctx.status == 403 && register);
+        if !success && !failure {
+            return;
+        }
+        // A `stale=true` challenge refreshes an expired nonce: the password was right.
+        if failure && stale_challenge(ctx) {
             return;
         }
         // The answer goes back to the requester: the packet's destination.
@@ -123,15 +153,17 @@ impl Detector for Bruteforce {
         let Some(k) = self.key(requester, ctx) else {
             return;
         };
-        let Some(user) = self.pending.get(&k).map(|p| p.user) else {
+        // The first final answer settles the request: a retransmitted 401
+        // is not a second failure.
+        let Some(user) = self.pending.remove(&k).map(|p| p.user) else {
             return;
         };
         if success {
-            // Credentials accepted after a run of failures: a guess hit.
+            // Credentials accepted right after a run of failures: a guess hit.
             let Some(st) = self.by_source.get(&requester) else {
                 return;
             };
-            if st.total_failures >= self.failures {
+            if st.failures.count(ctx.ts, self.window) >= self.failures {
                 st.guessed = Some(user);
                 out.push(Hit::new(
                     requester,
