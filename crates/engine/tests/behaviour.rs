@@ -8,18 +8,6 @@ use common::*;
 use ghostguard_engine::cause::CauseKind;
 use ghostguard_engine::{Analysis, EngineConfig, Kind};
 
-const PROVIDER: &str = "198.51.100.10:5060";
-const PHONE: &str = "192.168.77.20:5060";
-const SCANNER: &str = "203.0.113.66:5060";
-
-fn source<'a>(a: &'a Analysis, ip: &str) -> &'a ghostguard_engine::analysis::SourceReport {
-    let ip: std::net::IpAddr = ip.parse().unwrap();
-    a.sources
-        .iter()
-        .find(|s| s.address == ip)
-        .unwrap_or_else(|| panic!("no source {ip} in {:#?}", a.sources))
-}
-
 fn has_cause(a: &Analysis, k: CauseKind) -> bool {
     a.causes.iter().any(|c| c.cause == k)
 }

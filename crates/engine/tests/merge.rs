@@ -10,10 +10,6 @@ use std::collections::BTreeSet;
 use common::*;
 use ghostguard_engine::{Analysis, Role};
 
-const PROVIDER: &str = "198.51.100.10:5060";
-const PHONE: &str = "192.168.77.20:5060";
-const SCANNER: &str = "203.0.113.66:5060";
-
 /// One engine that sees everything, and two that each see the traffic of
 /// their responders (the phone's in the second, all others in the first),
 /// as `analyze --threads` splits it.

@@ -278,3 +278,16 @@ pub fn sweep_options(host: u8) -> String {
         "",
     )
 }
+
+pub const PROVIDER: &str = "198.51.100.10:5060";
+pub const PHONE: &str = "192.168.77.20:5060";
+pub const SCANNER: &str = "203.0.113.66:5060";
+
+/// The report entry for a source address; panics (naming it) when absent.
+pub fn source<'a>(a: &'a Analysis, ip: &str) -> &'a ghostguard_engine::analysis::SourceReport {
+    let ip: std::net::IpAddr = ip.parse().unwrap();
+    a.sources
+        .iter()
+        .find(|s| s.address == ip)
+        .unwrap_or_else(|| panic!("no source {ip} in {:#?}", a.sources))
+}
