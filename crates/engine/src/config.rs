@@ -91,6 +91,12 @@ pub enum ConfigError {
         min: u32,
         value: u32,
     },
+    #[error("threshold `{name}` must be at most {max}, got {value}")]
+    TooLarge {
+        name: &'static str,
+        max: u32,
+        value: u32,
+    },
     #[error("threshold `malicious_confidence` must be 1–100, got {0}")]
     Confidence(u8),
     #[error("`max_sources` must be between 16 and 10000000, got {0}")]
@@ -137,6 +143,21 @@ impl EngineConfig {
                 return Err(ConfigError::TooSmall { name, min, value });
             }
         }
+        // Distinct counters keep at most 64 keys (window.rs): a higher
+        // threshold could never be reached.
+        for (name, value) in [
+            ("enumeration_targets", t.enumeration_targets),
+            ("sweep_targets", t.sweep_targets),
+            ("tollfraud_prefixes", t.tollfraud_prefixes),
+        ] {
+            if value > 64 {
+                return Err(ConfigError::TooLarge {
+                    name,
+                    max: 64,
+                    value,
+                });
+            }
+        }
         if t.malicious_confidence == 0 || t.malicious_confidence > 100 {
             return Err(ConfigError::Confidence(t.malicious_confidence));
         }
@@ -178,6 +199,15 @@ mod tests {
         );
         let off: EngineConfig = toml::from_str("infer_trusted = false").unwrap();
         assert!(!off.infer_trusted());
+        let big: EngineConfig = toml::from_str("[thresholds]\nsweep_targets = 100").unwrap();
+        assert_eq!(
+            big.validate(),
+            Err(ConfigError::TooLarge {
+                name: "sweep_targets",
+                max: 64,
+                value: 100
+            })
+        );
     }
 }
 

@@ -206,7 +206,9 @@ impl Engine {
                 return;
             }
         };
-        let ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
+        let mut ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
+        ctx.dst_phone = self.trust.is_phone(dst);
+        ctx.src_registered_here = self.trust.registrar_of(src) == Some(dst);
         if ctx.is_request() {
             st.requests += 1;
             st.count_method(ctx.method);

@@ -28,6 +28,10 @@ pub(crate) struct Ctx<'a> {
     pub call_id: Option<&'a [u8]>,
     pub cseq: Option<CSeq<'a>>,
     pub user_agent: Option<&'a [u8]>,
+    /// The destination is a known phone (so far).
+    pub dst_phone: bool,
+    /// The source is a phone registered with the destination.
+    pub src_registered_here: bool,
     from: OnceCell<Option<NameAddr<'a>>>,
     to: OnceCell<Option<NameAddr<'a>>>,
     via: OnceCell<Option<Via<'a>>>,
@@ -62,6 +66,8 @@ impl<'a> Ctx<'a> {
             call_id: m.call_id(),
             cseq: m.cseq(),
             user_agent: m.user_agent(),
+            dst_phone: false,
+            src_registered_here: false,
             from: OnceCell::new(),
             to: OnceCell::new(),
             via: OnceCell::new(),

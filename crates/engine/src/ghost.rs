@@ -56,7 +56,11 @@ impl Calls {
     /// ghost calls), which keeps the bound for the calls that matter.
     pub(crate) fn observe(&mut self, ctx: &Ctx<'_>, src_trusted: bool) {
         if ctx.method == Some(Method::Invite) {
-            if ctx.in_dialog() || src_trusted {
+            // Only INVITEs that may reach a phone: to an internal address,
+            // a known phone, or IPv6 (global phone addresses). A phone's
+            // own calls out to the provider do not use up the bound.
+            let maybe_phone = ctx.dst_internal || ctx.dst_phone || ctx.dst.is_ipv6();
+            if ctx.in_dialog() || src_trusted || !maybe_phone {
                 return;
             }
             let Some(cid) = ctx.call_id else { return };

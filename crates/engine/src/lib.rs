@@ -2,14 +2,15 @@
 //! and requested actions out.
 //!
 //! It is sans-IO and clock-free. Time comes only from the packets handed to
-//! [`Engine::handle`]; windows expire through [`Engine::handle_timeout`]. It
+//! [`Engine::handle`]; windows are tumbling windows on packet time (a timer
+//! API for ban expiry comes with the live guard). It
 //! does not read files, capture packets, talk to nftables or a database, or
 //! print reports: those are adapters in other crates. `analyze` (files) and
 //! `guard` (live) share every line of it.
 //!
 //! Shape (after quinn-proto):
 //! ```text
-//! handle(obs) -> poll_action() until None -> poll_timeout() / handle_timeout(now)
+//! handle(obs) -> poll_action() until None
 //! finish() -> Analysis   (the report model)
 //! ```
 #![forbid(unsafe_code)]

@@ -116,9 +116,6 @@ pub struct Structure {
     pub sippts_shape: u8,
     /// Nmap NSE sip-* scripts: branch `foo`, Call-ID `50000`, tag `root`.
     pub nmap_nse: u8,
-    /// A private Via/Contact host in a request from a public source, sent
-    /// straight to a phone (scanners behind no NAT that lie).
-    pub private_via_public_source: u8,
 }
 
 impl Default for Structure {
@@ -128,7 +125,6 @@ impl Default for Structure {
             sipvicious_shape: 70,
             sippts_shape: 60,
             nmap_nse: 90,
-            private_via_public_source: 0,
         }
     }
 }

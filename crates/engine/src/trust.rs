@@ -138,6 +138,11 @@ impl Trust {
         self.allow.contains(ip)
     }
 
+    /// The registrar a phone registered with.
+    pub(crate) fn registrar_of(&self, ip: IpAddr) -> Option<IpAddr> {
+        self.phones.get(&ip).and_then(|p| p.registrar)
+    }
+
     pub(crate) fn is_phone(&self, ip: IpAddr) -> bool {
         self.phones.contains_key(&ip)
     }

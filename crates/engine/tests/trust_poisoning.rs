@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use ghostguard_engine::cause::CauseKind;
 use ghostguard_engine::Kind;
+use ghostguard_engine::cause::CauseKind;
 
 /// The phone calls the ghost caller back and the scanner answers: the
 /// scanner must not become a trusted "outbound proxy".

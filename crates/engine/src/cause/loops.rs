@@ -80,6 +80,9 @@ impl LoopWatch {
             ctx.status,
             ctx.d.src,
             ctx.d.dst,
+            // Copies of one looping packet keep its IPv4 ID; a sender's own
+            // resends get new ones, so they cannot fake a storm.
+            ctx.d.ip_id,
         ));
         let slot = &mut self.slots[(key as usize) % SLOTS];
         let ttl = ctx.d.ttl;

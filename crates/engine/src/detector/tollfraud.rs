@@ -103,7 +103,14 @@ impl Detector for TollFraud {
     }
 
     fn on_message(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
-        if ctx.method != Some(Method::Invite) || ctx.src_trusted || ctx.in_dialog() {
+        // A phone does not route calls onward, and a phone dialling out
+        // through its own registrar is a customer making a call.
+        if ctx.method != Some(Method::Invite)
+            || ctx.src_trusted
+            || ctx.dst_phone
+            || ctx.src_registered_here
+            || ctx.in_dialog()
+        {
             return;
         }
         let Some(number) = Self::number(ctx) else {
