@@ -175,6 +175,9 @@ fn read_all(
         }
         inputs.push(s);
     }
+    // End of input: deliver what TCP reassembly still holds (messages behind
+    // a gap that never filled, a last message without its FIN).
+    decoder.flush(sink);
     inputs
 }
 

@@ -132,7 +132,7 @@ impl Batch {
 /// source, a response's destination) belongs to another shard, that shard
 /// too (for the per-requester detectors).
 fn route(d: &Datagram<'_>, shards: usize) -> (usize, Option<usize>) {
-    let (responder, requester) = if d.payload.starts_with(b"SIP/2.0 ") {
+    let (responder, requester) = if is_response(d.payload) {
         (d.src.ip(), d.dst.ip())
     } else {
         (d.dst.ip(), d.src.ip())
@@ -140,6 +140,18 @@ fn route(d: &Datagram<'_>, shards: usize) -> (usize, Option<usize>) {
     let responder = shard_of(responder, shards);
     let requester = shard_of(requester, shards);
     (responder, (requester != responder).then_some(requester))
+}
+
+/// A status line, by the parser's own rule: leading CRLFs skipped, `SIP/`
+/// in any case (a response routed as a request would miss its request).
+fn is_response(payload: &[u8]) -> bool {
+    let start = payload
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .count();
+    payload
+        .get(start..start + 4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
 }
 
 /// The shard of an address: a fixed hash, so runs are repeatable.
@@ -269,6 +281,14 @@ pub fn analyze<T>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn responses_are_recognised_like_the_parser_does() {
+        assert!(super::is_response(b"SIP/2.0 200 OK\r\n"));
+        assert!(super::is_response(b"\r\n\r\nsip/2.0 180 Ringing\r\n"));
+        assert!(!super::is_response(b"INVITE sip:a@b SIP/2.0\r\n"));
+        assert!(!super::is_response(b"SIP"));
+    }
     use super::*;
 
     fn datagram<'a>(src: &str, dst: &str, payload: &'a [u8]) -> Datagram<'a> {
