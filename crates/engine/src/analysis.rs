@@ -382,7 +382,10 @@ impl Engine {
             calls_not_tracked: self.calls.dropped,
             sources_evicted: self.sources.evictions,
         };
-        let timeline = Timeline::from_seconds(self.first.unwrap_or_default(), &self.activity);
+        let timeline = Timeline::from_seconds(
+            self.activity_base.or(self.first).unwrap_or_default(),
+            &self.activity,
+        );
         Analysis {
             summary,
             timeline,

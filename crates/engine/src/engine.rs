@@ -90,8 +90,10 @@ pub struct Engine {
     pub(crate) stats: EngineStats,
     pub(crate) first: Option<Timestamp>,
     pub(crate) last: Timestamp,
-    /// Requests per second since the first message.
+    /// Requests per second since `activity_base`.
     pub(crate) activity: Vec<u32>,
+    /// The timeline's origin: the first message's time, never moved.
+    pub(crate) activity_base: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -131,6 +133,7 @@ impl Engine {
             first: None,
             last: Timestamp::ZERO,
             activity: Vec::new(),
+            activity_base: None,
             cfg,
         })
     }
@@ -153,7 +156,10 @@ impl Engine {
     }
 
     fn count_activity(&mut self, ts: Timestamp) {
-        let Some(first) = self.first else { return };
+        // The origin is fixed at the first message: a packet older than it
+        // (out-of-order files, a merged capture) counts in the first second
+        // instead of shifting every later one.
+        let first = *self.activity_base.get_or_insert(ts);
         let sec = ((ts.since(first).as_nanos() / 1_000_000_000) as usize).min(MAX_ACTIVITY_SECS);
         if self.activity.len() <= sec {
             self.activity.resize(sec + 1, 0);

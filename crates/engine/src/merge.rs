@@ -34,6 +34,7 @@ impl Engine {
     /// other traffic) into this one. Bounds stay as documented for a single
     /// engine. See the module docs for what is and is not combined.
     pub fn merge(&mut self, other: Engine) {
+        let other_first = other.first;
         let Engine {
             trust,
             calls,
@@ -43,9 +44,9 @@ impl Engine {
             sources,
             actions,
             stats,
-            first,
             last,
             activity,
+            activity_base,
             ..
         } = other;
         self.sources.absorb(sources, merge_source);
@@ -67,7 +68,11 @@ impl Engine {
         self.stats.unparseable += stats.unparseable;
         self.stats.with_defects += stats.with_defects;
         self.stats.actions_dropped += stats.actions_dropped;
-        self.merge_activity(first, &activity);
+        self.first = match (self.first, other_first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.merge_activity(activity_base, &activity);
         self.last = self.last.max(last);
     }
 
@@ -76,28 +81,28 @@ impl Engine {
     /// input and start at the same time count seconds alike, so their
     /// timelines merge exactly.
     pub fn start_timeline(&mut self, ts: Timestamp) {
-        if self.first.is_none() {
-            self.first = Some(ts);
+        if self.activity_base.is_none() {
+            self.activity_base = Some(ts);
         }
     }
 
-    /// Both timelines count requests per second since their own first
-    /// message; re-align them to the earlier first before adding. Each is
+    /// Both timelines count requests per second since their own origin;
+    /// re-align them to the earlier origin before adding. Each is
     /// shifted by whole seconds, so a request can move to the next second.
-    fn merge_activity(&mut self, their_first: Option<Timestamp>, theirs: &[u32]) {
-        let Some(tf) = their_first else { return };
-        let Some(mf) = self.first else {
-            self.first = Some(tf);
+    fn merge_activity(&mut self, their_base: Option<Timestamp>, theirs: &[u32]) {
+        let Some(tb) = their_base else { return };
+        let Some(mb) = self.activity_base else {
+            self.activity_base = Some(tb);
             self.activity = theirs.to_vec();
             return;
         };
-        let start = mf.min(tf);
+        let start = mb.min(tb);
         let shift = |f: Timestamp| (f.since(start).as_nanos() / 1_000_000_000) as usize;
         let mut merged = Vec::new();
-        add_shifted(&mut merged, &self.activity, shift(mf));
-        add_shifted(&mut merged, theirs, shift(tf));
+        add_shifted(&mut merged, &self.activity, shift(mb));
+        add_shifted(&mut merged, theirs, shift(tb));
         self.activity = merged;
-        self.first = Some(start);
+        self.activity_base = Some(start);
     }
 }
 

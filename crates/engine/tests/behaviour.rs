@@ -418,3 +418,41 @@ fn unparseable_messages_are_counted() {
     assert!(s.malformed >= 1);
     assert!(!s.malicious);
 }
+
+/// A packet older than the first one (merged or out-of-order captures)
+/// counts in the first second; it does not shift the rest of the timeline.
+#[test]
+fn timeline_survives_time_going_backwards() {
+    let mut lab = Lab::plain();
+    let opt = |i: u32| {
+        request(
+            "OPTIONS",
+            "sip:192.168.77.20",
+            "<sip:a@b>;tag=1",
+            "<sip:c@d>",
+            &format!("tl{i}"),
+            1,
+            "",
+            "",
+        )
+    };
+    let start = lab.now;
+    lab.send(PROVIDER, PHONE, &opt(1));
+    lab.now = ghostguard_packet::Timestamp::from_nanos(start.as_nanos() - 3_600_000_000_000);
+    lab.send(PROVIDER, PHONE, &opt(2));
+    lab.now = start.add(ghostguard_packet::Span::from_secs(100));
+    lab.send(PROVIDER, PHONE, &opt(3));
+    let a = lab.finish();
+    let t = &a.timeline;
+    assert_eq!(t.start, start, "the origin stays at the first message");
+    assert_eq!(t.requests.iter().sum::<u64>(), 3);
+    assert_eq!(
+        t.requests[0], 2,
+        "the older packet lands in the first bucket"
+    );
+    let secs_covered = t.requests.len() as u64 * t.bucket_secs;
+    assert!(
+        (100..=340).contains(&secs_covered),
+        "covers ~100 s, not an hour more: {secs_covered}"
+    );
+}
