@@ -125,7 +125,7 @@ impl Engine {
             loops: LoopWatch::new(cfg.thresholds.loop_copies),
             exposure: Exposure::new(cap.min(65_536)),
             detectors: detector::all(&cfg.thresholds, &rules, cap),
-            sources: Sources::new(cap),
+            sources: Sources::with_keep(cap, |s| s.reported),
             hits: Vec::new(),
             scratch: Vec::new(),
             actions: VecDeque::new(),

@@ -71,6 +71,8 @@ pub(crate) struct Table<K: Hash + Eq, V> {
     cap: usize,
     tick: u64,
     pub(crate) evictions: u64,
+    /// Entries pruning spares while at most half the table is spared.
+    keep: fn(&V) -> bool,
 }
 
 impl<K: Hash + Eq + Clone, V: Default> Table<K, V> {
@@ -80,6 +82,18 @@ impl<K: Hash + Eq + Clone, V: Default> Table<K, V> {
             cap: cap.max(2),
             tick: 0,
             evictions: 0,
+            keep: |_| false,
+        }
+    }
+
+    /// A table whose pruning spares entries `keep` selects (e.g. sources
+    /// already found malicious, so a flood of spoofed sources cannot push a
+    /// real attacker out). DoS: when more than half the table is spared, the
+    /// oldest are dropped regardless, so the bound still holds.
+    pub(crate) fn with_keep(cap: usize, keep: fn(&V) -> bool) -> Self {
+        Table {
+            keep,
+            ..Table::new(cap)
         }
     }
 
@@ -89,7 +103,18 @@ impl<K: Hash + Eq + Clone, V: Default> Table<K, V> {
         let (_, cut, _) = ticks.select_nth_unstable(mid);
         let cut = *cut;
         let before = self.map.len();
-        self.map.retain(|_, (t, _)| *t > cut);
+        let keep = self.keep;
+        let spared = self
+            .map
+            .values()
+            .filter(|(t, v)| *t <= cut && keep(v))
+            .count();
+        if spared <= before / 2 {
+            self.map.retain(|_, (t, v)| *t > cut || keep(v));
+        }
+        if self.map.len() >= self.cap {
+            self.map.retain(|_, (t, _)| *t > cut);
+        }
         self.evictions += (before - self.map.len()) as u64;
     }
 
@@ -187,6 +212,23 @@ mod tests {
             d.insert(t.add(Span::from_secs(2)), Span::from_secs(1), 5),
             1
         );
+    }
+
+    #[test]
+    fn pruning_spares_kept_entries_within_the_bound() {
+        let mut t: Table<u32, u32> = Table::with_keep(100, |v| *v >= 1_000);
+        *t.entry(&1) = 1_000; // an attacker found early
+        for k in 2..10_000 {
+            *t.entry(&k) += 1; // a flood of one-packet sources
+        }
+        assert!(t.len() <= 100);
+        assert_eq!(t.peek(&1), Some(&1_000), "the attacker's entry survives");
+        // When everything asks to be kept, the bound still wins.
+        let mut all: Table<u32, u32> = Table::with_keep(10, |_| true);
+        for k in 0..1_000 {
+            *all.entry(&k) += 1;
+        }
+        assert!(all.len() <= 10);
     }
 
     #[test]
