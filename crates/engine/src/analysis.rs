@@ -185,12 +185,18 @@ impl Engine {
             .sources
             .iter()
             .map(|(ip, st)| {
-                // Inferred trust does not outweigh strong evidence (a forged
-                // registration must not clear a scanner); configured trust does.
-                let trusted = self
-                    .trust
-                    .trust_reason(*ip)
-                    .filter(|r| *r == TrustReason::Configured || st.max_confidence < threshold);
+                // Inferred trust does not outweigh a named tool or its fingerprint
+                // (a forged registration must not clear a scanner); configured
+                // trust always holds.
+                let trusted = self.trust.trust_reason(*ip).filter(|r| {
+                    // Only a named tool or its fingerprint overrides it:
+                    // a busy provider trunk trips the behaviour detectors.
+                    *r == TrustReason::Configured
+                        || !st.evidence.iter().any(|e| {
+                            matches!(e.detector, "signature" | "structure")
+                                && e.confidence >= threshold
+                        })
+                });
                 let judged = trusted.is_none() && !self.trust.is_allowlisted(*ip);
                 let mut kinds: Vec<Kind> = st
                     .evidence

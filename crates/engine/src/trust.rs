@@ -2,11 +2,12 @@
 //!
 //! Trusted servers are given (`--trusted`) and, unless switched off,
 //! inferred from the traffic: a server that answers a REGISTER *from inside
-//! the LAN (or from a configured phone)* with 200 is a registrar; sources in
+//! the LAN* (a private or `lan` address, a sender on the captured segment,
+//! or a configured phone) with 200 is a registrar; sources in
 //! the same /24 (IPv4) or /48 (IPv6) as an outside registrar are the
 //! provider's other servers. Two outside hosts cannot make each other
 //! trusted, an on-site PBX does not make its LAN trusted, and a source with
-//! strong evidence against it is never trusted by inference (`finish`). Phones are the configured
+//! a named attack tool is never trusted by inference (`finish`). Phones are the configured
 //! ones, addresses that registered successfully, and internal addresses that
 //! answered an INVITE.
 
@@ -169,8 +170,13 @@ impl Trust {
             // Only a REGISTER from inside (or from a configured phone) may make
             // its registrar trusted: two outside hosts cannot vouch for each
             // other (an attacker pair would otherwise trust its own /24).
-            let vouches =
-                ctx.src_internal || self.phones.get(&ctx.src).is_some_and(|p| p.configured);
+            // A sender on the captured segment (its TTL/hop limit still an initial
+            // value, so no router in between) is inside too: that covers phones
+            // with global IPv6 addresses. Internet hosts arrive routed.
+            let local = matches!(ctx.d.ttl, 64 | 128 | 255) && !ctx.d.hep;
+            let vouches = ctx.src_internal
+                || local
+                || self.phones.get(&ctx.src).is_some_and(|p| p.configured);
             *self.pending.entry(&k) = Pending {
                 phone: Some(ctx.src),
                 server: Some(ctx.dst),
