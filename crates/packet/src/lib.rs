@@ -58,21 +58,10 @@ pub use time::{Span, Timestamp};
 /// payload goes through the SIP parser. Must never panic.
 #[doc(hidden)]
 pub fn fuzz_decode(data: &[u8]) {
-    const LINKS: [LinkType; 9] = [
-        LinkType::Ethernet,
-        LinkType::Raw,
-        LinkType::Ipv4,
-        LinkType::Ipv6,
-        LinkType::LinuxSll,
-        LinkType::LinuxSll2,
-        LinkType::Null,
-        LinkType::Loop,
-        LinkType::Other(147),
-    ];
     let Some((&pick, mut rest)) = data.split_first() else {
         return;
     };
-    let link = LINKS[usize::from(pick) % LINKS.len()];
+    let link = LinkType::ALL[usize::from(pick) % LinkType::ALL.len()];
     let mut decoder = Decoder::new(Limits::default());
     let mut ts = 1_700_000_000i64;
     while rest.len() >= 2 {

@@ -30,6 +30,20 @@ pub enum LinkType {
 }
 
 impl LinkType {
+    /// Every kind of link, with one unsupported type (for tests and fuzzing).
+    #[doc(hidden)]
+    pub const ALL: [LinkType; 9] = [
+        LinkType::Ethernet,
+        LinkType::Raw,
+        LinkType::Ipv4,
+        LinkType::Ipv6,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+        LinkType::Null,
+        LinkType::Loop,
+        LinkType::Other(147),
+    ];
+
     /// Maps a pcap / pcapng `LINKTYPE_*` number.
     #[must_use]
     pub fn from_dlt(linktype: u32) -> LinkType {

@@ -10,17 +10,7 @@ use ghostguard_packet::synth::{self, ACK};
 use ghostguard_packet::{Decoder, Frame, Limits, LinkType, Span};
 use proptest::prelude::*;
 
-const LINKS: [LinkType; 9] = [
-    LinkType::Ethernet,
-    LinkType::Raw,
-    LinkType::Ipv4,
-    LinkType::Ipv6,
-    LinkType::LinuxSll,
-    LinkType::LinuxSll2,
-    LinkType::Null,
-    LinkType::Loop,
-    LinkType::Other(147),
-];
+const LINKS: [LinkType; 9] = LinkType::ALL;
 
 fn small_limits() -> Limits {
     Limits {
