@@ -20,14 +20,7 @@ fn svmap_through_port_forward_is_a_ghost_call() {
     register_ok(&mut lab, PHONE, PROVIDER, "31201234567", "reg-a1");
     lab.wait_ms(5_000);
     // svmap aims at the router's public address 198.51.100.1; DNAT delivers it to the phone.
-    let inv = svmap_invite();
-    lab.send(SCANNER, PHONE, &inv);
-    lab.wait_ms(50);
-    lab.send(
-        PHONE,
-        SCANNER,
-        &response(180, "Ringing", &inv, Some("ph1"), ""),
-    );
+    svmap_rings(&mut lab, 50);
     let a = lab.finish();
 
     let s = source(&a, "203.0.113.66");

@@ -13,13 +13,7 @@ use ghostguard_engine::cause::CauseKind;
 fn calling_a_scanner_back_does_not_trust_it() {
     let mut lab = Lab::plain();
     register_ok(&mut lab, PHONE, PROVIDER, "31201234567", "reg-cb");
-    let inv = svmap_invite();
-    lab.send(SCANNER, PHONE, &inv);
-    lab.send(
-        PHONE,
-        SCANNER,
-        &response(180, "Ringing", &inv, Some("ph"), ""),
-    );
+    svmap_rings(&mut lab, 0);
     lab.wait_ms(10_000);
     let back = request(
         "INVITE",
@@ -57,13 +51,7 @@ fn outside_hosts_cannot_vouch_for_each_other() {
         "pair",
     );
     lab.ttl = 64;
-    let inv = svmap_invite();
-    lab.send(SCANNER, PHONE, &inv);
-    lab.send(
-        PHONE,
-        SCANNER,
-        &response(180, "Ringing", &inv, Some("ph"), ""),
-    );
+    svmap_rings(&mut lab, 0);
     let a = lab.finish();
     assert!(source(&a, "203.0.113.66").malicious);
     assert!(source(&a, "203.0.113.68").trusted.is_none());

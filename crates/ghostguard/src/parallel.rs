@@ -19,13 +19,13 @@
 //! reuse: memory stays at about channel capacity × batch size per worker,
 //! with no allocation per message.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 use anyhow::{Context, Result};
 use ghostguard_engine::net::canonical;
 use ghostguard_engine::{Engine, EngineConfig, Role, Rules};
-use ghostguard_packet::{Datagram, Timestamp, Transport};
+use ghostguard_packet::{Datagram, Timestamp};
 
 use crate::analyze::observe;
 
@@ -39,18 +39,8 @@ const QUEUE: usize = 4;
 /// A datagram without its payload, which lives in the batch's arena.
 #[derive(Debug, Clone, Copy)]
 struct Meta {
-    ts: Timestamp,
-    src: SocketAddr,
-    dst: SocketAddr,
-    transport: Transport,
-    ttl: u8,
-    ip_id: Option<u16>,
-    src_mac: Option<[u8; 6]>,
-    dst_mac: Option<[u8; 6]>,
-    vlan: Option<u16>,
-    interface: u32,
-    hep: bool,
-    fragmented: bool,
+    /// The datagram with its payload left out (it lives in `bytes`).
+    head: Datagram<'static>,
     role: Role,
     start: usize,
     end: usize,
@@ -78,18 +68,7 @@ impl Batch {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(d.payload);
         self.metas.push(Meta {
-            ts: d.ts,
-            src: d.src,
-            dst: d.dst,
-            transport: d.transport,
-            ttl: d.ttl,
-            ip_id: d.ip_id,
-            src_mac: d.src_mac,
-            dst_mac: d.dst_mac,
-            vlan: d.vlan,
-            interface: d.interface,
-            hep: d.hep,
-            fragmented: d.fragmented,
+            head: Datagram { payload: &[], ..*d },
             role,
             start,
             end: self.bytes.len(),
@@ -103,19 +82,8 @@ impl Batch {
     fn datagrams(&self) -> impl Iterator<Item = (Datagram<'_>, Role)> {
         self.metas.iter().map(|m| {
             let d = Datagram {
-                ts: m.ts,
-                src: m.src,
-                dst: m.dst,
-                transport: m.transport,
-                ttl: m.ttl,
-                ip_id: m.ip_id,
-                src_mac: m.src_mac,
-                dst_mac: m.dst_mac,
-                vlan: m.vlan,
-                interface: m.interface,
                 payload: &self.bytes[m.start..m.end],
-                hep: m.hep,
-                fragmented: m.fragmented,
+                ..m.head
             };
             (d, m.role)
         })
@@ -290,6 +258,8 @@ mod tests {
         assert!(!super::is_response(b"SIP"));
     }
     use super::*;
+    use ghostguard_packet::Transport;
+    use std::net::SocketAddr;
 
     fn datagram<'a>(src: &str, dst: &str, payload: &'a [u8]) -> Datagram<'a> {
         Datagram {

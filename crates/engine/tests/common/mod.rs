@@ -291,3 +291,16 @@ pub fn source<'a>(a: &'a Analysis, ip: &str) -> &'a ghostguard_engine::analysis:
         .find(|s| s.address == ip)
         .unwrap_or_else(|| panic!("no source {ip} in {:#?}", a.sources))
 }
+
+/// svmap's INVITE reaches the phone through the port forward and it rings
+/// (180), `gap_ms` later.
+pub fn svmap_rings(lab: &mut Lab, gap_ms: i64) {
+    let inv = svmap_invite();
+    lab.send(SCANNER, PHONE, &inv);
+    lab.wait_ms(gap_ms);
+    lab.send(
+        PHONE,
+        SCANNER,
+        &response(180, "Ringing", &inv, Some("ph1"), ""),
+    );
+}
