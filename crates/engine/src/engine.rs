@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use ghostguard_packet::{Datagram, Timestamp};
 use ghostguard_sip::{HeaderName, Message, ParseError};
+use ipnet::IpNet;
 
 use crate::cause::{alg::AlgWatch, exposure::Exposure, loops::LoopWatch};
 use crate::config::{ConfigError, EngineConfig};
@@ -55,6 +56,23 @@ pub enum Action {
         evidence: Evidence,
         internal: bool,
     },
+    /// Live use only ([`Engine::set_live`]): an initial INVITE from a source
+    /// not trusted reached a possible phone: a ghost call in the making.
+    Call(CallEvent),
+}
+
+/// A call toward a phone from an untrusted source, as [`Action::Call`]
+/// reports it. Text fields are attacker-chosen and cut to 128 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallEvent {
+    pub phone: IpAddr,
+    pub source: IpAddr,
+    pub caller: String,
+    pub display: Option<String>,
+    pub dialled: Option<String>,
+    pub user_agent: Option<String>,
+    pub time: Timestamp,
+    pub source_internal: bool,
 }
 
 /// DoS: actions not drained by the caller are kept up to this many; older
@@ -268,6 +286,7 @@ impl Engine {
         self.trust.observe(&ctx);
         if role == Role::Whole {
             self.calls.observe(&ctx, src_trusted);
+            self.emit_call();
         }
         self.alg.observe(&ctx);
         self.loops.observe(&ctx);
@@ -285,6 +304,7 @@ impl Engine {
         let src_trusted = self.trust.is_trusted(src);
         let ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
         self.calls.observe(&ctx, src_trusted);
+        self.emit_call();
         self.run_detectors(&ctx, Role::Requester);
     }
 
@@ -349,6 +369,52 @@ impl Engine {
         );
     }
 
+    /// Live use (`guard`): new calls toward phones from untrusted sources
+    /// are handed out as [`Action::Call`], and the call list starts over
+    /// when full instead of keeping the first calls for a report.
+    pub fn set_live(&mut self) {
+        self.calls.streaming = true;
+    }
+
+    fn emit_call(&mut self) {
+        if !self.calls.streaming {
+            return;
+        }
+        let Some(c) = self.calls.take_new() else {
+            return;
+        };
+        let cut = |s: &str| {
+            let mut end = s.len().min(128);
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            s[..end].to_string()
+        };
+        let ev = CallEvent {
+            phone: c.phone,
+            source: c.source,
+            caller: cut(&c.caller),
+            display: c.display.as_deref().map(cut),
+            dialled: c.callee.as_deref().map(cut),
+            user_agent: c.user_agent.as_deref().map(cut),
+            time: c.time,
+            source_internal: c.source_internal,
+        };
+        push_action(&mut self.actions, &mut self.stats, Action::Call(ev));
+    }
+
+    /// Replaces the configured trusted servers (a DNS refresh, a reload).
+    pub fn set_trusted(&mut self, nets: Vec<IpNet>) {
+        self.trust.set_given(nets);
+    }
+
+    /// Forgets what a source did, so that new abuse reports it again (its
+    /// ban ran out or an operator lifted it). The detectors' windows are
+    /// kept: they age out by themselves.
+    pub fn forget(&mut self, ip: IpAddr) {
+        self.sources.remove(&canonical(ip));
+    }
+
     /// The next action the edges should carry out; drain until `None`.
     #[must_use]
     pub fn poll_action(&mut self) -> Option<Action> {
@@ -390,14 +456,22 @@ fn record_into(
             .find(|e| e.detector == detector && e.code == hit.code && e.key == hit.key)
             .cloned()
             .unwrap_or_else(|| Evidence::new(detector, hit.kind, hit.confidence, hit.code, ts));
-        if actions.len() >= MAX_PENDING_ACTIONS {
-            actions.pop_front();
-            stats.actions_dropped += 1;
-        }
-        actions.push_back(Action::Incident {
-            source: hit.source,
-            evidence,
-            internal,
-        });
+        push_action(
+            actions,
+            stats,
+            Action::Incident {
+                source: hit.source,
+                evidence,
+                internal,
+            },
+        );
     }
+}
+
+fn push_action(actions: &mut VecDeque<Action>, stats: &mut EngineStats, a: Action) {
+    if actions.len() >= MAX_PENDING_ACTIONS {
+        actions.pop_front();
+        stats.actions_dropped += 1;
+    }
+    actions.push_back(a);
 }

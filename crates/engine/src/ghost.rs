@@ -37,6 +37,11 @@ pub(crate) struct Call {
 pub(crate) struct Calls {
     pub(crate) list: Vec<Call>,
     pub(crate) dropped: u64,
+    /// Live use (`guard`): a full list starts over instead of dropping new
+    /// calls (each was already handed out as an action), and the newest
+    /// call is kept for [`Calls::take_new`].
+    pub(crate) streaming: bool,
+    fresh: Option<usize>,
     pub(crate) index: Table<u64, Option<usize>>,
     hasher: KeyHasher,
 }
@@ -46,6 +51,8 @@ impl Calls {
         Calls {
             list: Vec::new(),
             dropped: 0,
+            streaming: false,
+            fresh: None,
             index: Table::new(MAX_CALLS),
             hasher: KeyHasher::default(),
         }
@@ -70,10 +77,18 @@ impl Calls {
                 return; // retransmission
             }
             if self.list.len() >= MAX_CALLS {
-                self.dropped += 1;
-                return;
+                if !self.streaming {
+                    self.dropped += 1;
+                    return;
+                }
+                self.list.clear();
+                self.index = Table::new(MAX_CALLS);
+                self.fresh = Some(0);
+                *self.index.entry(&key) = Some(0);
+            } else {
+                *slot = Some(self.list.len());
+                self.fresh = Some(self.list.len());
             }
-            *slot = Some(self.list.len());
             let from = ctx.from();
             self.list.push(Call {
                 phone: ctx.dst,
@@ -115,5 +130,10 @@ impl Calls {
                 call.final_status = Some(ctx.status);
             }
         }
+    }
+
+    /// The call recorded by the last `observe`, if it recorded one.
+    pub(crate) fn take_new(&mut self) -> Option<&Call> {
+        self.fresh.take().and_then(|i| self.list.get(i))
     }
 }

@@ -32,7 +32,7 @@ mod window;
 
 pub use analysis::Analysis;
 pub use config::{ConfigError, EngineConfig};
-pub use engine::{Action, Engine, Observation, Role};
+pub use engine::{Action, CallEvent, Engine, Observation, Role};
 pub use finding::{Evidence, Kind};
 pub use rules::{Rules, RulesError};
 pub use trust::TrustReason;

@@ -99,6 +99,10 @@ impl Trust {
         }
     }
 
+    pub(crate) fn set_given(&mut self, nets: Vec<IpNet>) {
+        self.given = PrefixList::new(nets);
+    }
+
     pub(crate) fn is_trusted(&self, ip: IpAddr) -> bool {
         if self.given.contains(ip) {
             return true;

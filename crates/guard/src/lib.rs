@@ -1,0 +1,13 @@
+//! The live side of ghostguard (`ghostguard guard`): its configuration, the
+//! ban policy, the alert throttle, the NFLOG and HEP sources and the daemon
+//! that wires them to the engine, the firewall and the store.
+//!
+//! What this crate is not: the detectors (`ghostguard-engine`), the kernel
+//! rules (`ghostguard-firewall`) or the database (`ghostguard-store`).
+
+pub mod alert;
+pub mod config;
+pub mod nflog;
+pub mod policy;
+
+pub use config::{ConfigError, GuardConfig, Mode, Policy};
