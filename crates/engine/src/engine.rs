@@ -408,6 +408,12 @@ impl Engine {
         self.trust.set_given(nets);
     }
 
+    /// The link-layer address a source was seen sending from (LAN hosts).
+    #[must_use]
+    pub fn source_mac(&self, ip: IpAddr) -> Option<[u8; 6]> {
+        self.sources.peek(&canonical(ip)).and_then(|s| s.mac)
+    }
+
     /// Forgets what a source did, so that new abuse reports it again (its
     /// ban ran out or an operator lifted it). The detectors' windows are
     /// kept: they age out by themselves.

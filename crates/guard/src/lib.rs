@@ -7,7 +7,9 @@
 
 pub mod alert;
 pub mod config;
+pub mod inspector;
 pub mod nflog;
 pub mod policy;
+pub mod sources;
 
 pub use config::{ConfigError, GuardConfig, Mode, Policy};

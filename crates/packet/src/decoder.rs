@@ -5,7 +5,7 @@ use core::net::SocketAddr;
 use crate::datagram::{Datagram, Outer, Sink, Transport};
 use crate::defrag::{Defragmenter, FragKey};
 use crate::error::DecodeError;
-use crate::hep;
+use crate::hep::{self, HepError};
 use crate::ip::{self, IpPacket, PROTO_TCP, PROTO_UDP};
 use crate::link::{self, Frame, Net};
 use crate::sip::looks_like_sip;
@@ -150,6 +150,28 @@ impl Decoder {
             }
         }
         r
+    }
+
+    /// Decodes one HEP record received from an agent directly (a HEP
+    /// listener, not a capture): `ts` is the arrival time, used when the
+    /// record carries none. Calls `sink` when it carries SIP.
+    pub fn decode_hep_record(
+        &mut self,
+        ts: Timestamp,
+        record: &[u8],
+        sink: &mut dyn FnMut(&Datagram<'_>),
+    ) -> Result<(), HepError> {
+        let outer = Outer {
+            ts,
+            ttl: 0,
+            ip_id: None,
+            src_mac: None,
+            dst_mac: None,
+            vlan: None,
+            interface: 0,
+            fragmented: false,
+        };
+        outer.decode_hep(record, &mut self.stats, sink)
     }
 
     /// Ends all TCP flows and fragment sets, delivering the messages still

@@ -1,0 +1,230 @@
+//! The inspector on synthesised packets: what bans, what is spared, what
+//! escalates, and what is reported again after a ban ends.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use ghostguard_engine::Rules;
+use ghostguard_guard::GuardConfig;
+use ghostguard_guard::inspector::{Effect, Inspector};
+use ghostguard_guard::policy::{Spared, Verdict};
+use ghostguard_packet::{Frame, LinkType, Timestamp, synth};
+
+const CONFIG: &str = r#"
+mode = "gateway"
+policy = "enforce"
+[network]
+protected = ["192.168.1.0/24"]
+[trusted]
+servers = ["203.0.113.10"]
+[ban]
+time = "10m"
+escalation = 2.0
+"#;
+
+fn inspector(history: &[(IpAddr, Timestamp)]) -> Inspector {
+    let cfg = GuardConfig::parse(CONFIG).unwrap();
+    Inspector::new(
+        &cfg,
+        Rules::default_rules().unwrap(),
+        vec!["203.0.113.10/32".parse().unwrap()],
+        history,
+    )
+    .unwrap()
+}
+
+fn invite(from_user: &str, ua: &str, call: u32) -> String {
+    format!(
+        "INVITE sip:100@192.168.1.20 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK{call}x\r\n\
+         From: \"{from_user}\" <sip:{from_user}@198.51.100.7>;tag=t{call}\r\n\
+         To: <sip:100@192.168.1.20>\r\n\
+         Call-ID: c{call}@198.51.100.7\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:{from_user}@198.51.100.7:5060>\r\n\
+         User-Agent: {ua}\r\n\
+         Max-Forwards: 70\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+fn feed(ins: &mut Inspector, src: &str, dst: &str, msg: &str, secs: i64) -> Vec<Effect> {
+    let src: SocketAddr = src.parse().unwrap();
+    let dst: SocketAddr = dst.parse().unwrap();
+    let pkt = synth::udp(src, dst, msg.as_bytes());
+    let mut out = Vec::new();
+    let frame = Frame::new(
+        Timestamp::from_parts(1_800_000_000 + secs, 0),
+        LinkType::Raw,
+        &pkt,
+    );
+    ins.feed(&frame, Some([0x00, 0x1b, 0x21, 1, 2, 3]), &mut out);
+    out
+}
+
+fn bans(effects: &[Effect]) -> Vec<(IpAddr, Duration, u32)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Ban {
+                ip, ttl, offence, ..
+            } => Some((*ip, *ttl, *offence)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_scanner_is_banned_first_and_its_call_recorded() {
+    let mut ins = inspector(&[]);
+    let out = feed(
+        &mut ins,
+        "198.51.100.7:5060",
+        "192.168.1.20:5060",
+        &invite("sipvicious", "friendly-scanner", 1),
+        0,
+    );
+    assert!(
+        matches!(out.first(), Some(Effect::Ban { .. })),
+        "the ban comes first: {out:?}"
+    );
+    assert_eq!(
+        bans(&out),
+        vec![("198.51.100.7".parse().unwrap(), Duration::from_secs(600), 1)]
+    );
+    assert!(
+        out.iter()
+            .any(|e| matches!(e, Effect::Call(c) if c.caller == "sipvicious"))
+    );
+    assert!(out.iter().any(|e| matches!(
+        e,
+        Effect::Incident {
+            verdict: Verdict::Ban { .. },
+            ..
+        }
+    )));
+}
+
+#[test]
+fn the_trusted_provider_is_never_banned_and_its_calls_are_not_ghost_calls() {
+    let mut ins = inspector(&[]);
+    let out = feed(
+        &mut ins,
+        "203.0.113.10:5060",
+        "192.168.1.20:5060",
+        &invite("sipvicious", "friendly-scanner", 2),
+        0,
+    );
+    assert!(bans(&out).is_empty(), "{out:?}");
+    assert!(!out.iter().any(|e| matches!(e, Effect::Call(_))));
+}
+
+#[test]
+fn an_infected_lan_host_is_reported_with_its_mac_not_banned() {
+    let mut ins = inspector(&[]);
+    let out = feed(
+        &mut ins,
+        "192.168.1.66:5060",
+        "192.168.1.20:5060",
+        &invite("100", "friendly-scanner", 3),
+        0,
+    );
+    assert!(bans(&out).is_empty());
+    let inc = out
+        .iter()
+        .find_map(|e| match e {
+            Effect::Incident {
+                mac,
+                vendor,
+                verdict,
+                ..
+            } => Some((*mac, vendor.clone(), *verdict)),
+            _ => None,
+        })
+        .expect("incident");
+    assert_eq!(inc.0, Some([0x00, 0x1b, 0x21, 1, 2, 3]));
+    assert!(
+        inc.1.as_deref().is_some_and(|v| v.contains("Intel")),
+        "{:?}",
+        inc.1
+    );
+    assert_eq!(inc.2, Verdict::Spare(Spared::Protected));
+}
+
+#[test]
+fn repeat_offenders_escalate_from_the_stored_history() {
+    let t0 = Timestamp::from_parts(1_800_000_000 - 3600, 0);
+    let ip: IpAddr = "198.51.100.7".parse().unwrap();
+    let mut ins = inspector(&[(ip, t0), (ip, t0)]);
+    let out = feed(
+        &mut ins,
+        "198.51.100.7:5060",
+        "192.168.1.20:5060",
+        &invite("sipvicious", "friendly-scanner", 4),
+        0,
+    );
+    assert_eq!(bans(&out), vec![(ip, Duration::from_secs(2400), 3)]);
+}
+
+#[test]
+fn behaviour_alone_bans_a_disguised_scanner_and_it_is_banned_again_after_its_ban_ends() {
+    let mut ins = inspector(&[]);
+    // An INVITE scan of 30 extensions with a harmless User-Agent and From.
+    let mut all = Vec::new();
+    for ext in 0..30 {
+        let msg = invite("alice", "Yealink SIP-T46S 66.86.0.15", 100 + ext).replace(
+            "sip:100@192.168.1.20",
+            &format!("sip:{}@192.168.1.20", 200 + ext),
+        );
+        all.extend(feed(
+            &mut ins,
+            "198.51.100.8:5070",
+            "192.168.1.20:5060",
+            &msg,
+            0,
+        ));
+    }
+    let first = bans(&all);
+    assert_eq!(first.len(), 1, "{all:?}");
+    // Banned for 10 minutes; after that, the same behaviour bans again
+    // (second offence: twice as long).
+    ins.tick(Timestamp::from_parts(1_800_000_000 + 601, 0));
+    let mut again = Vec::new();
+    for ext in 0..30 {
+        let msg = invite("alice", "Yealink SIP-T46S 66.86.0.15", 300 + ext).replace(
+            "sip:100@192.168.1.20",
+            &format!("sip:{}@192.168.1.20", 400 + ext),
+        );
+        again.extend(feed(
+            &mut ins,
+            "198.51.100.8:5070",
+            "192.168.1.20:5060",
+            &msg,
+            700,
+        ));
+    }
+    assert_eq!(
+        bans(&again),
+        vec![(
+            "198.51.100.8".parse().unwrap(),
+            Duration::from_secs(1200),
+            2
+        )]
+    );
+}
+
+#[test]
+fn garbage_frames_produce_nothing_and_never_panic() {
+    let mut ins = inspector(&[]);
+    let mut out = Vec::new();
+    for len in 0..200usize {
+        let junk: Vec<u8> = (0..len).map(|i| (i * 37 + len) as u8).collect();
+        ins.feed(
+            &Frame::new(Timestamp::from_parts(1, 0), LinkType::Raw, &junk),
+            None,
+            &mut out,
+        );
+    }
+    assert!(bans(&out).is_empty());
+}
