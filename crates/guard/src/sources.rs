@@ -21,6 +21,14 @@ use ghostguard_packet::{LinkType, Timestamp, hep};
 
 use crate::nflog;
 
+/// A read timeout or an interrupted call: try again.
+fn transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
 /// How one item of a batch is to be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
@@ -194,16 +202,7 @@ pub fn spawn_nflog(group: u16, snaplen: u32, feed: Feed) -> Result<JoinHandle<()
             while !feed.stopped() {
                 let n = match sock.recv(&mut &mut buf[..], 0) {
                     Ok(n) => n,
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::WouldBlock
-                                | io::ErrorKind::TimedOut
-                                | io::ErrorKind::Interrupted
-                        ) =>
-                    {
-                        continue;
-                    }
+                    Err(e) if transient(&e) => continue,
                     Err(e) if e.raw_os_error() == Some(105) => {
                         // ENOBUFS: the kernel dropped copies.
                         feed.stats.overruns.fetch_add(1, Ordering::Relaxed);
@@ -350,16 +349,7 @@ fn hep_tcp_conn(mut stream: TcpStream, feed: &Feed) {
         match stream.read(&mut chunk) {
             Ok(0) => return,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue;
-            }
+            Err(e) if transient(&e) => continue,
             Err(_) => return,
         }
         let mut batch = Batch::default();
