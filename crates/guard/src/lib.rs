@@ -11,5 +11,6 @@ pub mod inspector;
 pub mod nflog;
 pub mod policy;
 pub mod sources;
+pub mod trusted;
 
 pub use config::{ConfigError, GuardConfig, Mode, Policy};
