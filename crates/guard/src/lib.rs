@@ -9,6 +9,7 @@ pub mod alert;
 pub mod config;
 pub mod inspector;
 pub mod nflog;
+pub mod notify;
 pub mod policy;
 pub mod sources;
 pub mod trusted;
