@@ -117,7 +117,7 @@ impl Firewall for Nft {
             let json = command::run(Step::ListBans, &self.tools.nft(), &args, None)?;
             out.extend(parse_bans(&json).map_err(|source| FirewallError::Output {
                 step: Step::ListBans,
-                command: format!("nft {}", args.join(" ")),
+                command: format!("{} {}", self.tools.nft.display(), args.join(" ")),
                 source,
             })?);
         }
