@@ -116,7 +116,7 @@ impl Firewall for DryRun {
             return Ok(());
         }
         self.state.ban(bans)?;
-        self.record(Step::Ban, render::ban(bans))
+        self.record(Step::Ban, render::ban(bans, false))
     }
 
     fn unban(&mut self, ips: &[IpAddr]) -> Result<(), FirewallError> {

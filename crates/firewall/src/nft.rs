@@ -20,6 +20,9 @@ use crate::{Ban, BanEntry, Firewall};
 #[derive(Debug, Clone, Default)]
 pub struct Nft {
     tools: Tools,
+    /// Whether re-adding a set element renews its timeout on this kernel
+    /// (learned at the first install; until then, the portable batch).
+    add_renews: Option<bool>,
 }
 
 impl Nft {
@@ -32,7 +35,58 @@ impl Nft {
     /// The adapter with explicit tool paths.
     #[must_use]
     pub fn with_tools(tools: Tools) -> Self {
-        Self { tools }
+        Self {
+            tools,
+            add_renews: None,
+        }
+    }
+
+    /// Whether ban batches are plain adds (`Some(true)`: this kernel renews
+    /// an element's timeout on re-add) or add-delete-add (`Some(false)`);
+    /// `None` before the first install.
+    #[must_use]
+    pub fn add_renews(&self) -> Option<bool> {
+        self.add_renews
+    }
+
+    /// Adds an element with 100 s, re-adds it with 1000 s, reads it back,
+    /// and deletes the scratch set. Any failure means "no" (the portable
+    /// batch is always correct).
+    fn probe_add_renews(&self) -> bool {
+        let set = format!("{} {}", render::TABLE, render::RENEW_PROBE_SET);
+        let first = format!(
+            "add set {set} {{ type ipv4_addr; flags timeout; }}\nadd element {set} {{ 192.0.2.1 timeout 100s }}\n"
+        );
+        let renewed = self
+            .apply(Step::Install, &first)
+            .and_then(|()| {
+                self.apply(
+                    Step::Install,
+                    &format!("add element {set} {{ 192.0.2.1 timeout 1000s }}\n"),
+                )
+            })
+            .and_then(|()| {
+                let args = [
+                    "-j",
+                    "list",
+                    "set",
+                    "inet",
+                    "ghostguard",
+                    render::RENEW_PROBE_SET,
+                ];
+                command::run(Step::Install, &self.tools.nft(), &args, None)
+            })
+            .ok()
+            .and_then(|json| parse_bans(&json).ok())
+            .is_some_and(|bans| {
+                bans.iter()
+                    .any(|b| b.remaining.is_some_and(|r| r.as_secs() > 200))
+            });
+        let cleaned = self.apply(
+            Step::Install,
+            &format!("add set {set} {{ type ipv4_addr; flags timeout; }}\ndelete set {set}\n"),
+        );
+        renewed && cleaned.is_ok()
     }
 
     /// Applies one `nft -f` batch as one kernel transaction.
@@ -76,6 +130,9 @@ impl Firewall for Nft {
     fn install(&mut self, spec: &FirewallSpec) -> Result<(), FirewallError> {
         let ruleset = Ruleset::from_spec(spec)?;
         self.apply(Step::Install, &render::install(&ruleset))?;
+        if self.add_renews.is_none() {
+            self.add_renews = Some(self.probe_add_renews());
+        }
         match spec.queue {
             Some(q) if q.backend == QueueBackend::Iptables => {
                 queue::install_iptables(&self.tools, spec, q)
@@ -88,7 +145,7 @@ impl Firewall for Nft {
         if bans.is_empty() {
             return Ok(());
         }
-        self.apply(Step::Ban, &render::ban(bans))
+        self.apply(Step::Ban, &render::ban(bans, self.add_renews == Some(true)))
     }
 
     fn unban(&mut self, ips: &[IpAddr]) -> Result<(), FirewallError> {

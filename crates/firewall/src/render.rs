@@ -24,6 +24,11 @@ pub const TABLE: &str = "inet ghostguard";
 /// rejects element timeouts of about a century.)
 pub const MAX_BAN_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// A scratch set [`Nft`](crate::Nft) makes for a moment after install to
+/// learn whether re-adding an element renews its timeout; install removes
+/// a leftover one.
+pub const RENEW_PROBE_SET: &str = "renew_probe";
+
 /// Elements per `add element` line, so long batches stay readable.
 const ELEMENTS_PER_LINE: usize = 256;
 
@@ -40,6 +45,11 @@ pub fn install(ruleset: &Ruleset) -> String {
             let _ = writeln!(out, "{verb} chain {TABLE} {chain}");
         }
     }
+    let _ = writeln!(
+        out,
+        "add set {TABLE} {RENEW_PROBE_SET} {{ type ipv4_addr; flags timeout; }}"
+    );
+    let _ = writeln!(out, "delete set {TABLE} {RENEW_PROBE_SET}");
     for set in ruleset.sets.iter().filter(|s| s.role != SetRole::Ban) {
         let _ = writeln!(
             out,
@@ -88,12 +98,17 @@ pub fn install(ruleset: &Ruleset) -> String {
     out
 }
 
-/// The ban batch: each address is added, deleted and added again, so an
-/// address already banned gets the new timeout on every kernel.
-/// Duplicates keep the longest TTL; IPv4-mapped IPv6 addresses are banned
-/// as IPv4.
+/// The ban batch. Duplicates keep the longest TTL; IPv4-mapped IPv6
+/// addresses are banned as IPv4.
+///
+/// With `add_renews` false (the portable form) each address is added,
+/// deleted and added again, so an address already banned gets the new
+/// timeout on every kernel. With `add_renews` true (kernels where
+/// re-adding an element updates its timeout, found by
+/// [`Nft`](crate::Nft) at install) a plain add does the same for about a
+/// third of the cost.
 #[must_use]
-pub fn ban(bans: &[Ban]) -> String {
+pub fn ban(bans: &[Ban], add_renews: bool) -> String {
     let mut ttl: BTreeMap<IpAddr, Duration> = BTreeMap::new();
     for b in bans {
         let t = ttl.entry(b.ip.to_canonical()).or_default();
@@ -108,8 +123,10 @@ pub fn ban(bans: &[Ban]) -> String {
             .collect();
         let timed = |(ip, t): &(IpAddr, Duration)| format!("{ip} timeout {}s", ttl_secs(*t));
         let bare = |(ip, _): &(IpAddr, Duration)| ip.to_string();
-        element_lines(&mut out, "add", family, &of_family, timed);
-        element_lines(&mut out, "delete", family, &of_family, bare);
+        if !add_renews {
+            element_lines(&mut out, "add", family, &of_family, timed);
+            element_lines(&mut out, "delete", family, &of_family, bare);
+        }
         element_lines(&mut out, "add", family, &of_family, timed);
     }
     out

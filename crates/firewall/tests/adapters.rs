@@ -226,7 +226,7 @@ fn nft_errors_name_the_step_the_command_and_the_cause() {
     );
     assert!(
         err.to_string()
-            .contains("nft -j list set inet ghostguard ban4"),
+            .contains("/garbage -j list set inet ghostguard ban4"),
         "{err}"
     );
 

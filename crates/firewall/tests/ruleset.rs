@@ -126,7 +126,8 @@ fn ban_unban_and_replace_batches() {
         },
     ];
     let text = [
-        render::ban(&bans),
+        render::ban(&bans, false),
+        render::ban(&bans[..1], true),
         render::unban(&[
             ip("203.0.113.5"),
             ip("::ffff:203.0.113.6"),
