@@ -1,0 +1,207 @@
+//! Bans: the record of who was blocked, by whom, until when, and when it
+//! was lifted. The firewall enforces them; this is the history.
+
+use std::net::IpAddr;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::error::{Result, StoreError};
+use crate::model::{Backend, Ban, BanRecorded, NewBan, UnixMillis};
+use crate::query::{Arg, BanQuery, Sql, get, get_ip, get_u64};
+use crate::{Store, validate};
+
+const COLUMNS: &str =
+    "id, site, ip, reason, origin, actor, created_at, expires_at, lifted_at, lifted_by";
+
+/// `expires_at IS NULL OR expires_at > $now`, not lifted.
+const ACTIVE: &str = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ";
+
+impl Store {
+    /// A write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read-then-write cannot fail with "database
+    /// is locked" halfway; it waits up to the busy timeout instead.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend() {
+            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool().begin().await,
+        }
+    }
+
+    /// Records a ban. When the address already has an active ban on this
+    /// site, that ban is extended instead (the later expiry wins, `None`
+    /// beats all) and `new` is `false`, so a restarted guard re-applying its
+    /// bans does not inflate the history.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`], [`StoreError::Query`].
+    pub async fn record_ban(&self, ban: &NewBan) -> Result<BanRecorded> {
+        const OP: &str = "record_ban";
+        let err = StoreError::query(OP);
+        let site = validate::ident("site", &ban.site)?;
+        let actor = validate::ident("actor", &ban.actor)?;
+        let reason = validate::text(&ban.reason);
+        let ip = ban.ip.to_string();
+        let mut tx = self.begin_write().await.map_err(err)?;
+        let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, expires_at FROM bans WHERE site = $1 AND ip = $2 AND {ACTIVE}$3) \
+             ORDER BY id DESC LIMIT 1"
+        )))
+        .bind(site)
+        .bind(ip.as_str())
+        .bind(ban.created_at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(StoreError::query(OP))?;
+        let out = if let Some(row) = existing {
+            let id: i64 = row.try_get("id").map_err(StoreError::query(OP))?;
+            let old: Option<i64> = row.try_get("expires_at").map_err(StoreError::query(OP))?;
+            let expires = match (old, ban.expires_at) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
+            sqlx::query("UPDATE bans SET expires_at = $1 WHERE id = $2")
+                .bind(expires)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(OP))?;
+            BanRecorded { id, new: false }
+        } else {
+            let row = sqlx::query(
+                "INSERT INTO bans (site, ip, reason, origin, actor, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(site)
+            .bind(ip.as_str())
+            .bind(reason.as_ref())
+            .bind(ban.origin.as_str())
+            .bind(actor)
+            .bind(ban.created_at)
+            .bind(ban.expires_at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::query(OP))?;
+            let id = row.try_get(0).map_err(StoreError::query(OP))?;
+            BanRecorded { id, new: true }
+        };
+        tx.commit().await.map_err(StoreError::query(OP))?;
+        Ok(out)
+    }
+
+    /// Lifts the active ban(s) of `ip` on `site` at `at`. Returns whether
+    /// there was one.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`], [`StoreError::Query`].
+    pub async fn lift_ban(
+        &self,
+        site: &str,
+        ip: IpAddr,
+        actor: &str,
+        at: UnixMillis,
+    ) -> Result<bool> {
+        let site = validate::ident("site", site)?;
+        let actor = validate::ident("actor", actor)?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE bans SET lifted_at = $1, lifted_by = $2 \
+             WHERE site = $3 AND ip = $4 AND {ACTIVE}$1)"
+        )))
+        .bind(at)
+        .bind(actor)
+        .bind(site)
+        .bind(ip.to_string())
+        .execute(self.pool())
+        .await
+        .map_err(StoreError::query("lift_ban"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every ban of `site` in force at `now`, oldest first (what a starting
+    /// guard loads into its firewall). Bounded by the retention's
+    /// `max_rows`.
+    ///
+    /// # Errors
+    /// [`StoreError::Query`], [`StoreError::Corrupt`].
+    pub async fn active_bans(&self, site: &str, now: UnixMillis) -> Result<Vec<Ban>> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM bans WHERE site = "));
+        sql.bind(Arg::Text(site.to_owned()));
+        sql.push(" AND ").push(ACTIVE).bind(Arg::I64(now)).push(")");
+        sql.push(" ORDER BY created_at, id");
+        let rows = sql.fetch_all(self.pool(), "active_bans").await?;
+        rows.iter().map(ban_from_row).collect()
+    }
+
+    /// Bans matching `q`, newest first; with `active_at: None` the history
+    /// (lifted and expired bans too).
+    ///
+    /// # Errors
+    /// [`StoreError::Query`], [`StoreError::Corrupt`].
+    pub async fn bans(&self, q: &BanQuery) -> Result<Vec<Ban>> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM bans WHERE 1 = 1"));
+        sql.eq_text("site", q.site.as_deref())
+            .eq_text("ip", q.ip.map(|ip| ip.to_string()).as_deref())
+            .cmp_i64("created_at", ">=", q.since)
+            .cmp_i64("created_at", "<", q.until);
+        if let Some(at) = q.active_at {
+            sql.push(" AND ").push(ACTIVE).bind(Arg::I64(at)).push(")");
+        }
+        sql.push(" ORDER BY created_at DESC, id DESC");
+        sql.page(q.limit, q.offset);
+        let rows = sql.fetch_all(self.pool(), "bans").await?;
+        rows.iter().map(ban_from_row).collect()
+    }
+
+    /// How many bans `ip` got since `since` (on `site`, or on every site),
+    /// for escalating the ban time of repeat offenders.
+    ///
+    /// # Errors
+    /// [`StoreError::Query`].
+    pub async fn ban_history_count(
+        &self,
+        site: Option<&str>,
+        ip: IpAddr,
+        since: UnixMillis,
+    ) -> Result<u64> {
+        let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM bans WHERE ip = ");
+        sql.bind(Arg::Text(ip.to_string()));
+        sql.eq_text("site", site)
+            .cmp_i64("created_at", ">=", Some(since));
+        let row = sql.fetch_one(self.pool(), "ban_history_count").await?;
+        get_u64(&row, "ban_history_count", "n")
+    }
+}
+
+fn ban_from_row(row: &AnyRow) -> Result<Ban> {
+    const OP: &str = "bans";
+    let origin: String = get(row, OP, "origin")?;
+    Ok(Ban {
+        id: get(row, OP, "id")?,
+        site: get(row, OP, "site")?,
+        ip: get_ip(row, OP, "ip")?,
+        reason: get(row, OP, "reason")?,
+        origin: origin.parse().map_err(|()| StoreError::Corrupt {
+            op: OP,
+            column: "origin",
+            value: origin.clone(),
+        })?,
+        actor: get(row, OP, "actor")?,
+        created_at: get(row, OP, "created_at")?,
+        expires_at: get(row, OP, "expires_at")?,
+        lifted_at: get(row, OP, "lifted_at")?,
+        lifted_by: get(row, OP, "lifted_by")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::BanOrigin;
+
+    #[test]
+    fn origins_round_trip() {
+        for o in [BanOrigin::Auto, BanOrigin::Manual, BanOrigin::Import] {
+            assert_eq!(o.as_str().parse::<BanOrigin>(), Ok(o));
+        }
+        assert!("root".parse::<BanOrigin>().is_err());
+    }
+}

@@ -1,0 +1,285 @@
+//! The rows the store keeps, as written (`New*`) and as read back.
+//!
+//! Times are unix milliseconds (`i64`) everywhere, in the database and in
+//! this API. Addresses are [`IpAddr`] and are stored in their canonical text
+//! form, so `2001:DB8::1` and `2001:db8::1` are one source.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+/// Unix time in milliseconds.
+pub type UnixMillis = i64;
+
+/// A finding against a source, as the guard reports it. Upserted on
+/// `(site, source, detector, code)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIncident {
+    /// Which guard saw it (several guards may share one PostgreSQL store).
+    pub site: String,
+    /// The network source address (never a header value).
+    pub source: IpAddr,
+    /// Kind of abuse (`scanner`, `enumeration`, `toll-fraud`, ...).
+    pub kind: String,
+    /// The detector that found it.
+    pub detector: String,
+    /// The stable evidence code.
+    pub code: String,
+    /// 0–100.
+    pub confidence: u8,
+    /// The evidence as JSON text (at most 64 KiB).
+    pub evidence: String,
+    pub first_seen: UnixMillis,
+    pub last_seen: UnixMillis,
+    /// How many occurrences this record adds to the stored count (≥ 1).
+    pub count: u64,
+    /// The source is inside the protected network.
+    pub internal: bool,
+    /// The source's MAC address when it is on the captured segment.
+    pub mac: Option<String>,
+    /// The MAC vendor.
+    pub vendor: Option<String>,
+}
+
+/// A stored incident.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub id: i64,
+    pub site: String,
+    pub source: IpAddr,
+    pub kind: String,
+    pub detector: String,
+    pub code: String,
+    pub confidence: u8,
+    pub evidence: String,
+    pub first_seen: UnixMillis,
+    pub last_seen: UnixMillis,
+    pub count: u64,
+    pub internal: bool,
+    pub mac: Option<String>,
+    pub vendor: Option<String>,
+}
+
+/// What [`crate::Store::record_incident`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    /// `true` when this was the first record of the incident.
+    pub new: bool,
+}
+
+/// Who or what made a ban.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum BanOrigin {
+    /// The guard's policy.
+    Auto,
+    /// An operator (`ghostguard bans add`, the dashboard).
+    Manual,
+    /// An imported blocklist.
+    Import,
+}
+
+impl BanOrigin {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BanOrigin::Auto => "auto",
+            BanOrigin::Manual => "manual",
+            BanOrigin::Import => "import",
+        }
+    }
+}
+
+impl fmt::Display for BanOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for BanOrigin {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "auto" => Ok(BanOrigin::Auto),
+            "manual" => Ok(BanOrigin::Manual),
+            "import" => Ok(BanOrigin::Import),
+            _ => Err(()),
+        }
+    }
+}
+
+/// A ban to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBan {
+    pub site: String,
+    pub ip: IpAddr,
+    pub reason: String,
+    pub origin: BanOrigin,
+    /// `ghostguard` for automatic bans, else the operator.
+    pub actor: String,
+    pub created_at: UnixMillis,
+    /// `None`: until lifted.
+    pub expires_at: Option<UnixMillis>,
+}
+
+/// A stored ban.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ban {
+    pub id: i64,
+    pub site: String,
+    pub ip: IpAddr,
+    pub reason: String,
+    pub origin: BanOrigin,
+    pub actor: String,
+    pub created_at: UnixMillis,
+    pub expires_at: Option<UnixMillis>,
+    pub lifted_at: Option<UnixMillis>,
+    pub lifted_by: Option<String>,
+}
+
+impl Ban {
+    /// In force at `now`: not lifted and not expired.
+    #[must_use]
+    pub fn is_active(&self, now: UnixMillis) -> bool {
+        self.lifted_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// What [`crate::Store::record_ban`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BanRecorded {
+    pub id: i64,
+    /// `false` when an active ban of this address on this site already
+    /// existed; it was extended (the later expiry wins, `None` beats all).
+    pub new: bool,
+}
+
+/// A call that rang a phone from an untrusted source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGhostCall {
+    pub site: String,
+    /// The phone that rang.
+    pub phone: IpAddr,
+    /// Who sent the INVITE (network source).
+    pub source: IpAddr,
+    /// The caller ID the phone showed (From user); attacker-chosen.
+    pub caller: String,
+    /// The number or user dialled (Request-URI user, else To user).
+    pub dialled: Option<String>,
+    pub time: UnixMillis,
+    pub answered: bool,
+}
+
+/// A stored ghost call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GhostCall {
+    pub id: i64,
+    pub site: String,
+    pub phone: IpAddr,
+    pub source: IpAddr,
+    pub caller: String,
+    pub dialled: Option<String>,
+    pub time: UnixMillis,
+    pub answered: bool,
+}
+
+/// One source address across its incidents (the "source page").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceSummary {
+    pub source: IpAddr,
+    pub first_seen: UnixMillis,
+    pub last_seen: UnixMillis,
+    /// Incident rows.
+    pub incidents: u64,
+    /// Occurrences: the sum of the incidents' counts.
+    pub occurrences: u64,
+    /// Distinct kinds, sorted.
+    pub kinds: Vec<String>,
+    /// Any of its incidents came from inside the protected network.
+    pub internal: bool,
+}
+
+/// One time bucket of the activity chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    /// Start of the bucket (inclusive).
+    pub start: UnixMillis,
+    /// Incidents first seen in the bucket.
+    pub incidents: u64,
+    /// Bans created in the bucket.
+    pub bans: u64,
+    /// Ghost calls in the bucket.
+    pub ghost_calls: u64,
+}
+
+/// A guard's latest sign of life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Heartbeat {
+    pub site: String,
+    pub last_seen: UnixMillis,
+    /// The guard's version string.
+    pub version: String,
+    /// Free-form JSON counters (at most 64 KiB).
+    pub stats: String,
+}
+
+/// Totals for `ghostguard status` and the dashboard header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Totals {
+    pub incidents: u64,
+    pub sources: u64,
+    pub active_bans: u64,
+    pub ghost_calls: u64,
+}
+
+/// How long rows are kept; see [`crate::Store::prune`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Incidents whose `last_seen` is older are deleted.
+    pub incidents_days: u32,
+    /// Bans lifted or expired longer ago are deleted (active bans never).
+    pub bans_days: u32,
+    /// Ghost calls older than this are deleted.
+    pub ghost_calls_days: u32,
+    /// At most this many rows per table; the oldest go first.
+    pub max_rows: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            incidents_days: 90,
+            bans_days: 365,
+            ghost_calls_days: 90,
+            max_rows: 1_000_000,
+        }
+    }
+}
+
+/// Rows deleted by [`crate::Store::prune`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pruned {
+    pub incidents: u64,
+    pub bans: u64,
+    pub ghost_calls: u64,
+}
+
+/// The database behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What [`crate::Store::health`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Health {
+    pub backend: Backend,
+    pub schema_version: i64,
+}

@@ -1,0 +1,277 @@
+//! Bans: record, extend, lift, expire, history, escalation counts.
+
+use ghostguard_store::{BanOrigin, BanQuery, NewBan, StoreError};
+
+use crate::{DAY, Db, HOUR, T0, battery, ip};
+
+battery!(
+    ban_lifecycle,
+    rebanning_extends_the_active_ban,
+    ban_history_counts_repeat_offenders,
+    ban_queries_filter_history,
+    ban_input_is_checked,
+);
+
+fn ban(site: &str, addr: &str, at: i64, ttl: Option<i64>) -> NewBan {
+    NewBan {
+        site: site.into(),
+        ip: ip(addr),
+        reason: "scanner: friendly-scanner".into(),
+        origin: BanOrigin::Auto,
+        actor: "ghostguard".into(),
+        created_at: at,
+        expires_at: ttl.map(|t| at + t),
+    }
+}
+
+async fn ban_lifecycle(db: Db) {
+    let store = db.open().await;
+    let a = store
+        .record_ban(&ban("edge", "203.0.113.5", T0, Some(HOUR)))
+        .await
+        .unwrap();
+    assert!(a.new);
+    let mut manual = ban("edge", "198.51.100.9", T0 + 1, None);
+    manual.origin = BanOrigin::Manual;
+    manual.actor = "alice".into();
+    store.record_ban(&manual).await.unwrap();
+    store
+        .record_ban(&ban("core", "192.0.2.1", T0, None))
+        .await
+        .unwrap();
+
+    let active = store.active_bans("edge", T0 + 10).await.unwrap();
+    assert_eq!(active.len(), 2);
+    assert_eq!(active[0].ip, ip("203.0.113.5"));
+    assert_eq!(active[0].origin, BanOrigin::Auto);
+    assert_eq!(active[0].expires_at, Some(T0 + HOUR));
+    assert_eq!(active[1].origin, BanOrigin::Manual);
+    assert_eq!(active[1].actor, "alice");
+    assert_eq!(active[1].expires_at, None);
+    assert!(active.iter().all(|b| b.is_active(T0 + 10)));
+
+    // expiry
+    let later = store.active_bans("edge", T0 + HOUR).await.unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].ip, ip("198.51.100.9"));
+
+    // lift
+    assert!(
+        store
+            .lift_ban("edge", ip("198.51.100.9"), "bob", T0 + 2 * HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .lift_ban("edge", ip("198.51.100.9"), "bob", T0 + 3 * HOUR)
+            .await
+            .unwrap()
+    );
+    // an expired ban cannot be lifted; a ban on another site is untouched
+    assert!(
+        !store
+            .lift_ban("edge", ip("203.0.113.5"), "bob", T0 + 2 * HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .lift_ban("edge", ip("192.0.2.1"), "bob", T0 + 2 * HOUR)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .active_bans("edge", T0 + 2 * HOUR)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .active_bans("core", T0 + 2 * HOUR)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let history = store
+        .bans(&BanQuery {
+            ip: Some(ip("198.51.100.9")),
+            ..BanQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].lifted_at, Some(T0 + 2 * HOUR));
+    assert_eq!(history[0].lifted_by.as_deref(), Some("bob"));
+    assert!(!history[0].is_active(T0 + 2 * HOUR));
+}
+
+async fn rebanning_extends_the_active_ban(db: Db) {
+    let store = db.open().await;
+    let first = store
+        .record_ban(&ban("edge", "203.0.113.5", T0, Some(HOUR)))
+        .await
+        .unwrap();
+    let again = store
+        .record_ban(&ban("edge", "203.0.113.5", T0 + 60_000, Some(HOUR)))
+        .await
+        .unwrap();
+    assert_eq!(again.id, first.id);
+    assert!(!again.new);
+    let shorter = store
+        .record_ban(&ban("edge", "203.0.113.5", T0 + 120_000, Some(1)))
+        .await
+        .unwrap();
+    assert!(!shorter.new);
+    let b = &store.active_bans("edge", T0 + 200_000).await.unwrap()[0];
+    assert_eq!(
+        b.expires_at,
+        Some(T0 + 60_000 + HOUR),
+        "the later expiry wins"
+    );
+    store
+        .record_ban(&ban("edge", "203.0.113.5", T0 + 180_000, None))
+        .await
+        .unwrap();
+    let b = &store.active_bans("edge", T0 + 200_000).await.unwrap()[0];
+    assert_eq!(b.expires_at, None, "a permanent ban beats any expiry");
+    assert_eq!(
+        store
+            .ban_history_count(None, ip("203.0.113.5"), 0)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // after a lift, a new ban is a new row
+    store
+        .lift_ban("edge", ip("203.0.113.5"), "alice", T0 + HOUR)
+        .await
+        .unwrap();
+    let fresh = store
+        .record_ban(&ban("edge", "203.0.113.5", T0 + 2 * HOUR, Some(HOUR)))
+        .await
+        .unwrap();
+    assert!(fresh.new);
+    assert_ne!(fresh.id, first.id);
+}
+
+async fn ban_history_counts_repeat_offenders(db: Db) {
+    let store = db.open().await;
+    for day in 0..4 {
+        store
+            .record_ban(&ban("edge", "203.0.113.5", T0 + day * DAY, Some(HOUR)))
+            .await
+            .unwrap();
+    }
+    store
+        .record_ban(&ban("core", "203.0.113.5", T0, Some(HOUR)))
+        .await
+        .unwrap();
+    store
+        .record_ban(&ban("edge", "203.0.113.6", T0, Some(HOUR)))
+        .await
+        .unwrap();
+    let a = ip("203.0.113.5");
+    assert_eq!(
+        store.ban_history_count(Some("edge"), a, T0).await.unwrap(),
+        4
+    );
+    assert_eq!(
+        store
+            .ban_history_count(Some("edge"), a, T0 + 2 * DAY)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(store.ban_history_count(None, a, T0).await.unwrap(), 5);
+    assert_eq!(
+        store
+            .ban_history_count(None, ip("192.0.2.1"), 0)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn ban_queries_filter_history(db: Db) {
+    let store = db.open().await;
+    for i in 0..6i64 {
+        let site = if i < 4 { "edge" } else { "core" };
+        store
+            .record_ban(&ban(
+                site,
+                &format!("192.0.2.{i}"),
+                T0 + i * HOUR,
+                Some(2 * HOUR),
+            ))
+            .await
+            .unwrap();
+    }
+    let all = store.bans(&BanQuery::default()).await.unwrap();
+    assert_eq!(all.len(), 6);
+    assert_eq!(all[0].ip, ip("192.0.2.5"), "newest first");
+    let active = BanQuery {
+        active_at: Some(T0 + 3 * HOUR + 1),
+        site: Some("edge".into()),
+        ..BanQuery::default()
+    };
+    let got: Vec<_> = store
+        .bans(&active)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.ip)
+        .collect();
+    assert_eq!(got, [ip("192.0.2.3"), ip("192.0.2.2")]);
+    let window = BanQuery {
+        since: Some(T0 + HOUR),
+        until: Some(T0 + 3 * HOUR),
+        ..BanQuery::default()
+    };
+    let got: Vec<_> = store
+        .bans(&window)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.ip)
+        .collect();
+    assert_eq!(got, [ip("192.0.2.2"), ip("192.0.2.1")]);
+    let page = BanQuery {
+        limit: 2,
+        offset: 4,
+        ..BanQuery::default()
+    };
+    let got: Vec<_> = store
+        .bans(&page)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.ip)
+        .collect();
+    assert_eq!(got, [ip("192.0.2.1"), ip("192.0.2.0")]);
+}
+
+async fn ban_input_is_checked(db: Db) {
+    let store = db.open().await;
+    let mut b = ban("edge", "192.0.2.1", T0, None);
+    b.actor = String::new();
+    assert!(matches!(
+        store.record_ban(&b).await,
+        Err(StoreError::Invalid { field: "actor", .. })
+    ));
+    assert!(matches!(
+        store.lift_ban("", ip("192.0.2.1"), "bob", T0).await,
+        Err(StoreError::Invalid { field: "site", .. })
+    ));
+    let mut b = ban("edge", "192.0.2.1", T0, None);
+    b.reason = "r".repeat(100_000);
+    store.record_ban(&b).await.unwrap();
+    let got = store.bans(&BanQuery::default()).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].reason.len(), ghostguard_store::MAX_TEXT);
+}

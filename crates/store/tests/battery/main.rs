@@ -1,0 +1,155 @@
+//! The store test battery: every behaviour runs against SQLite (a temp
+//! file) and PostgreSQL (a fresh database per test in the cluster named by
+//! `GHOSTGUARD_TEST_PG_URL`; `scripts/pg-test.sh` starts a throwaway one).
+//! Without that variable the PostgreSQL half prints SKIP, and fails when
+//! `CI=true`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bans;
+mod incidents;
+mod misc;
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use ghostguard_store::{NewIncident, Store, StoreOptions};
+
+pub const T0: i64 = 1_700_000_000_000;
+pub const HOUR: i64 = 3_600_000;
+pub const DAY: i64 = 24 * HOUR;
+
+pub fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// An incident with plausible defaults.
+pub fn incident(site: &str, source: &str, code: &str, at: i64) -> NewIncident {
+    NewIncident {
+        site: site.into(),
+        source: ip(source),
+        kind: "scanner".into(),
+        detector: "signature".into(),
+        code: code.into(),
+        confidence: 90,
+        evidence: r#"{"user_agent":"friendly-scanner"}"#.into(),
+        first_seen: at,
+        last_seen: at,
+        count: 1,
+        internal: false,
+        mac: None,
+        vendor: None,
+    }
+}
+
+/// Where a test's store lives; what `open` needs to open it again.
+#[derive(Debug)]
+pub struct Db {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+impl Db {
+    pub async fn open(&self) -> Store {
+        Store::open(&self.url, &StoreOptions::default())
+            .await
+            .unwrap()
+    }
+}
+
+pub fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("store/ghostguard.db").display()
+    );
+    Db {
+        url,
+        _dir: Some(dir),
+        pg_admin: None,
+    }
+}
+
+/// A fresh database in the test cluster, or `None` (after a loud SKIP).
+pub async fn postgres_db(test: &str) -> Option<Db> {
+    let Ok(base) = std::env::var("GHOSTGUARD_TEST_PG_URL") else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but GHOSTGUARD_TEST_PG_URL is unset: run under scripts/pg-test.sh");
+        }
+        eprintln!(
+            "SKIP: {test} on PostgreSQL: GHOSTGUARD_TEST_PG_URL is unset (use scripts/pg-test.sh)"
+        );
+        return None;
+    };
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "gg_{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        test.chars().take(30).collect::<String>()
+    );
+    sqlx::any::install_default_drivers();
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (head, query) = base.split_once('?').unwrap_or((&base, ""));
+    let (server, _db) = head.rsplit_once('/').unwrap();
+    let url = format!("{server}/{name}?{query}");
+    Some(Db {
+        url,
+        _dir: None,
+        pg_admin: Some((base, name)),
+    })
+}
+
+/// Runs `body` against `db`, then drops the PostgreSQL database.
+pub async fn run<F, Fut>(db: Option<Db>, body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(db) = db else { return };
+    let admin = db.pg_admin.clone();
+    body(db).await;
+    if let Some((base, name)) = admin {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+}
+
+/// Declares each behaviour `fn name(db: Db)` as two tests,
+/// `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! battery {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run(Some($crate::sqlite_db()), super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run($crate::postgres_db(stringify!($name)).await, super::$name).await;
+                }
+            )*
+        }
+    };
+}
