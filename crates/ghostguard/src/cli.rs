@@ -20,6 +20,17 @@ pub enum Command {
     /// Analyse captures (pcap, pcapng, gzip; HEP inside): ghost calls,
     /// attackers, likely causes and what to do.
     Analyze(AnalyzeArgs),
+    /// Guard live (daemon): SIP only from trusted servers, detection, bans
+    /// in the kernel (nftables), incidents in the store, alerts.
+    Guard(crate::guard_cli::GuardArgs),
+    /// Check a guard configuration.
+    Config(crate::guard_cli::ConfigArgs),
+    /// List, add or lift bans (works while the guard runs).
+    Bans(crate::guard_cli::BansArgs),
+    /// Incidents the guard recorded.
+    Incidents(crate::guard_cli::IncidentsArgs),
+    /// Whether the guard runs, its table, and what it has seen.
+    Status(crate::guard_cli::StatusArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -8,6 +8,9 @@ use clap::Parser;
 
 mod analyze;
 mod cli;
+mod guard;
+mod guard_cli;
+mod ops;
 mod parallel;
 mod resolve;
 
@@ -15,6 +18,11 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Analyze(args) => analyze::run(&args),
+        cli::Command::Guard(args) => guard::run(&args),
+        cli::Command::Config(args) => ops::config(&args),
+        cli::Command::Bans(args) => ops::bans(&args),
+        cli::Command::Incidents(args) => ops::incidents(&args),
+        cli::Command::Status(args) => ops::status(&args),
     };
     match result {
         Ok(code) => code,
