@@ -36,6 +36,7 @@ mod prune;
 mod query;
 mod schema;
 mod status;
+mod upsert;
 mod validate;
 
 use std::path::Path;
