@@ -5,11 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cargo test --workspace --locked --doc
+# The tests run beside a throwaway PostgreSQL cluster (scripts/pg-test.sh),
+# so the store battery covers PostgreSQL as well as SQLite.
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  bash scripts/pg-test.sh cargo nextest run --workspace --locked --no-fail-fast
 else
   echo "NOTE: cargo-nextest not found, using cargo test" >&2
-  cargo test --workspace --locked --no-fail-fast
+  bash scripts/pg-test.sh cargo test --workspace --locked --no-fail-fast
 fi
 if [ -x lab/check.sh ]; then
   bash lab/check.sh

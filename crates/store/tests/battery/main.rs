@@ -9,6 +9,7 @@
 mod bans;
 mod incidents;
 mod misc;
+mod text;
 
 use std::future::Future;
 use std::net::IpAddr;
