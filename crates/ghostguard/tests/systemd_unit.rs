@@ -5,7 +5,8 @@
 use std::process::Command;
 
 fn unit() -> (std::path::PathBuf, String) {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist/systemd/ghostguard.service");
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../dist/systemd/ghostguard.service");
     let text = std::fs::read_to_string(&p).unwrap();
     (p, text)
 }
@@ -36,11 +37,19 @@ fn the_commands_it_runs_exist() {
             assert_eq!(words.next(), Some("/usr/local/bin/ghostguard"));
             let args: Vec<&str> = words.collect();
             // `--help` after the subcommand proves clap knows it and its flags.
-            let mut help: Vec<&str> = args.iter().take_while(|a| !a.starts_with('/')).copied().collect();
+            let mut help: Vec<&str> = args
+                .iter()
+                .take_while(|a| !a.starts_with('/'))
+                .copied()
+                .collect();
             help.retain(|a| *a != "-c");
             help.push("--help");
             let out = Command::new(bin).args(&help).output().unwrap();
-            assert!(out.status.success(), "{key}: ghostguard {help:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{key}: ghostguard {help:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
 }
@@ -48,8 +57,15 @@ fn the_commands_it_runs_exist() {
 #[test]
 fn systemd_accepts_the_unit() {
     let (path, _) = unit();
-    let Ok(out) = Command::new("systemd-analyze").arg("verify").arg(&path).output() else {
-        assert!(std::env::var("CI").is_err(), "CI must have systemd-analyze (package systemd)");
+    let Ok(out) = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+    else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have systemd-analyze (package systemd)"
+        );
         eprintln!("SKIP: systemd-analyze not installed");
         return;
     };
