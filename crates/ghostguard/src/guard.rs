@@ -258,6 +258,13 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
     for addr in &cfg.inspect.hep_listen {
         threads.extend(sources::spawn_hep(*addr, feed.clone())?);
     }
+    if let Some(ifname) = &cfg.inspect.interface {
+        threads.push(sources::spawn_pcap(
+            ifname,
+            &cfg.network.sip_ports,
+            feed.clone(),
+        )?);
+    }
     drop(feed);
     threads.push(spawn_inspector(
         inspector,
@@ -401,6 +408,9 @@ fn describe_sources(cfg: &GuardConfig) -> String {
     }
     for a in &cfg.inspect.hep_listen {
         v.push(format!("HEP on {a}"));
+    }
+    if let Some(i) = &cfg.inspect.interface {
+        v.push(format!("capture on {i}"));
     }
     if v.is_empty() {
         "none".into()

@@ -143,6 +143,8 @@ pub enum SourceError {
         what: &'static str,
         errno: i32,
     },
+    #[error("capture on {interface}: {reason} (needs CAP_NET_RAW; is the interface up?)")]
+    Capture { interface: String, reason: String },
     #[error("HEP listener {addr} ({proto}): {source}")]
     Hep {
         addr: SocketAddr,
@@ -381,4 +383,62 @@ fn hep_tcp_conn(mut stream: TcpStream, feed: &Feed) {
             return;
         }
     }
+}
+
+/// Captures on `interface` (AF_PACKET through libpcap; a mirror port in
+/// monitor mode) and feeds SIP-looking frames to the inspector.
+pub fn spawn_pcap(
+    interface: &str,
+    ports: &[u16],
+    feed: Feed,
+) -> Result<JoinHandle<()>, SourceError> {
+    let err = |reason: String| SourceError::Capture {
+        interface: interface.to_string(),
+        reason,
+    };
+    let mut cap = pcap::Capture::from_device(interface)
+        .map_err(|e| err(e.to_string()))?
+        .promisc(true)
+        .snaplen(65_535)
+        .immediate_mode(true)
+        .buffer_size(16 << 20)
+        .timeout(200)
+        .open()
+        .map_err(|e| err(e.to_string()))?;
+    // The kernel filters: SIP ports (UDP/TCP, either direction), IP
+    // fragments (a large INVITE), and HEP; SIP on other ports reaches us
+    // through the trusted servers' HEP feed or NFLOG instead.
+    let mut f = String::from("ip[6:2] & 0x3fff != 0 or ip6[6] == 44 or port 9060");
+    for p in ports {
+        f.push_str(&format!(" or port {p}"));
+    }
+    cap.filter(&f, true)
+        .map_err(|e| err(format!("filter `{f}`: {e}")))?;
+    let link = LinkType::from_dlt(u32::try_from(cap.get_datalink().0).unwrap_or(1));
+    std::thread::Builder::new()
+        .name(format!("pcap-{interface}"))
+        .spawn(move || {
+            while !feed.stopped() {
+                let mut batch = Batch::default();
+                // Up to 64 frames per batch; a timeout ends the batch early.
+                for _ in 0..64 {
+                    match cap.next_packet() {
+                        Ok(p) => {
+                            let ts = Timestamp::from_parts(
+                                p.header.ts.tv_sec,
+                                u32::try_from(p.header.ts.tv_usec).unwrap_or(0).min(999_999) * 1000,
+                            );
+                            batch.push(ItemKind::Frame(link), p.data, ts, None);
+                        }
+                        Err(pcap::Error::TimeoutExpired) => break,
+                        Err(_) => {
+                            feed.send(batch);
+                            return;
+                        }
+                    }
+                }
+                feed.send(batch);
+            }
+        })
+        .map_err(|e| err(e.to_string()))
 }
