@@ -212,6 +212,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     }
     let analysis = engine.finish();
     let meta = ReportMeta {
+        kind: ghostguard_report::ReportKind::Analyze,
         version: env!("CARGO_PKG_VERSION"),
         inputs,
         decode: decode_counters(decoder.stats()),
