@@ -8,13 +8,19 @@ use clap::Parser;
 
 mod analyze;
 mod cli;
+mod diagnose;
+mod live;
+mod output;
 mod parallel;
+mod reflector;
 mod resolve;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Analyze(args) => analyze::run(&args),
+        cli::Command::Diagnose(args) => diagnose::run(&args),
+        cli::Command::Reflector(args) => reflector::run(&args),
     };
     match result {
         Ok(code) => code,
