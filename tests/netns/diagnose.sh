@@ -224,6 +224,18 @@ for t in udp tcp; do
 		"[.causes[] | select(.cause == \"sip-alg\") | .evidence[] | select(.code == \"alg-unchanged\" and .args.transport == \"$t\" and .args.port == \"5062\")] | length == 1" "$WORK/alg-on.json"
 done
 expect "alg on: a step says switch SIP ALG off" '[.steps[].id] | index("disable-sip-alg") != null' "$WORK/alg-on.json"
+# The helpdesk's view: the Dutch text report names the cause and the step.
+nsx d timeout 30 "$GG" diagnose --reflector 198.51.100.10 --token "$TOKEN" --timeout-ms 1500 \
+	--no-probe --capture-seconds 1 --lang nl >"$WORK/alg-on.nl.txt" 2>/dev/null || true
+if grep -q "SIP ALG in de router herschrijft SIP-berichten" "$WORK/alg-on.nl.txt" &&
+	grep -q "Zet SIP ALG uit" "$WORK/alg-on.nl.txt"; then
+	say "ok   alg on: the Dutch report names the cause and the step"
+else
+	say "FAIL alg on: Dutch text report"
+	cat "$WORK/alg-on.nl.txt" >&2
+	FAILS=$((FAILS + 1))
+fi
+[[ -n ${GGD_SAMPLES:-} ]] && cp "$WORK/alg-on.nl.txt" "$WORK/alg-on.json" "$GGD_SAMPLES/"
 
 say "ALG off again"
 router_nft 0 0
