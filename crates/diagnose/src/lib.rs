@@ -24,6 +24,7 @@ pub mod alg;
 pub mod config;
 pub mod rate;
 pub mod reflector;
+pub mod request;
 pub mod verdict;
 pub mod wire;
 
