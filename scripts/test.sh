@@ -13,6 +13,9 @@ else
   echo "NOTE: cargo-nextest not found, using cargo test" >&2
   bash scripts/pg-test.sh cargo test --workspace --locked --no-fail-fast
 fi
+# diagnose/reflector against real network behaviour in namespaces (root;
+# a loud SKIP without it, a failure with CI=true).
+bash tests/netns/diagnose.sh
 if [ -x lab/check.sh ]; then
   bash lab/check.sh
 fi

@@ -11,7 +11,11 @@ mod cli;
 mod guard;
 mod guard_cli;
 mod ops;
+mod diagnose;
+mod live;
+mod output;
 mod parallel;
+mod reflector;
 mod resolve;
 
 fn main() -> ExitCode {
@@ -23,6 +27,8 @@ fn main() -> ExitCode {
         cli::Command::Bans(args) => ops::bans(&args),
         cli::Command::Incidents(args) => ops::incidents(&args),
         cli::Command::Status(args) => ops::status(&args),
+        cli::Command::Diagnose(args) => diagnose::run(&args),
+        cli::Command::Reflector(args) => reflector::run(&args),
     };
     match result {
         Ok(code) => code,
