@@ -215,18 +215,19 @@ mod tests {
 mod example_tests {
     use super::*;
 
-    /// Every engine example config in `examples/` parses and validates
-    /// (`reflector*.toml` are the reflector's, parsed by ghostguard-diagnose).
+    /// Every engine example config in `examples/` (`analyze*.toml`) parses
+    /// and validates; `guard-*.toml` are parsed by ghostguard-guard and
+    /// `reflector*.toml` by ghostguard-diagnose.
     #[test]
     fn example_configs_parse() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
         let mut n = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            let reflector = path
+            let engine = path
                 .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("reflector"));
-            if path.extension().is_some_and(|e| e == "toml") && !reflector {
+                .is_some_and(|n| n.to_string_lossy().starts_with("analyze"));
+            if path.extension().is_some_and(|e| e == "toml") && engine {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let cfg: EngineConfig =
                     toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
