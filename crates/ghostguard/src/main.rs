@@ -8,11 +8,11 @@ use clap::Parser;
 
 mod analyze;
 mod cli;
+mod diagnose;
 mod guard;
 mod guard_cli;
-mod ops;
-mod diagnose;
 mod live;
+mod ops;
 mod output;
 mod parallel;
 mod reflector;
