@@ -258,6 +258,25 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
     for addr in &cfg.inspect.hep_listen {
         threads.extend(sources::spawn_hep(*addr, feed.clone())?);
     }
+    // Inline mode: the queue thread judges SIP requests on the packet alone.
+    let (queue_trusted_tx, queue_trusted_rx) = unbounded::<Vec<IpNet>>();
+    let (inline_tx, inline_rx) = bounded::<ghostguard_guard::inline::InlineVerdict>(1024);
+    if let Some(num) = cfg.inspect.queue
+        && cfg.mode != Mode::Monitor
+    {
+        let judge =
+            ghostguard_guard::inline::InlineJudge::new(&cfg, load_rules(&cfg)?, nets.clone());
+        // Not joined at shutdown (it blocks in recv); the kernel accepts
+        // queued packets once the socket is gone.
+        drop(sources::spawn_queue(
+            num,
+            judge,
+            queue_trusted_rx,
+            inline_tx,
+            stats.clone(),
+        )?);
+        eprintln!("ghostguard: inline mode on NFQUEUE {num}");
+    }
     if let Some(ifname) = &cfg.inspect.interface {
         threads.push(sources::spawn_pcap(
             ifname,
@@ -311,6 +330,11 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
             }
             _ = tick.tick() => {
                 notifier.flush(now_ms());
+                for v in inline_rx.try_iter() {
+                    if let ghostguard_guard::inline::InlineVerdict::Drop { source, rule, tool } = v {
+                        eprintln!("ghostguard: inline drop: {source} matched rule {rule} ({tool})");
+                    }
+                }
                 // Bans an operator lifted (bans del, the dashboard).
                 match store.lifted_since(&site, lifted_seen, 1000).await {
                     Ok(list) => for b in list {
@@ -328,6 +352,7 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                         eprintln!("ghostguard: warning: trusted server `{name}`: {why}{}", if *kept { " (keeping its last addresses)" } else { "" });
                     }
                     let _ = ctl_tx.send(Control::Trusted(r.nets.clone()));
+                    let _ = queue_trusted_tx.send(r.nets.clone());
                     let _ = fw_tx.send(FwCmd::Trusted(r.nets));
                     dns_next = r.next;
                 }
@@ -451,6 +476,8 @@ fn status_json(
         "batches_dropped": l(&s.dropped),
         "nflog_overruns": l(&s.overruns),
         "malformed_input": l(&s.malformed),
+        "inline_judged": l(&s.inline_judged),
+        "inline_dropped": l(&s.inline_dropped),
         "frames_inspected": l(&c.frames),
         "incidents": l(&c.incidents),
         "ghost_calls": l(&c.calls),

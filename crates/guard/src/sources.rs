@@ -83,6 +83,9 @@ pub struct SourceStats {
     /// Bytes that were not valid NFLOG/HEP.
     pub malformed: AtomicU64,
     pub hep_connections: AtomicUsize,
+    /// Inline mode: packets judged and packets dropped.
+    pub inline_judged: AtomicU64,
+    pub inline_dropped: AtomicU64,
 }
 
 /// What a source needs: where to send, when to stop, what to count.
@@ -143,6 +146,8 @@ pub enum SourceError {
         what: &'static str,
         errno: i32,
     },
+    #[error("NFQUEUE {num}: {reason} (needs CAP_NET_ADMIN; is another program bound to it?)")]
+    Queue { num: u16, reason: String },
     #[error("capture on {interface}: {reason} (needs CAP_NET_RAW; is the interface up?)")]
     Capture { interface: String, reason: String },
     #[error("HEP listener {addr} ({proto}): {source}")]
@@ -438,6 +443,50 @@ pub fn spawn_pcap(
                     }
                 }
                 feed.send(batch);
+            }
+        })
+        .map_err(|e| err(e.to_string()))
+}
+
+/// Inline mode: binds NFQUEUE `num` and gives every queued packet a
+/// verdict from `judge` at once (fail-open: when the queue is full the
+/// kernel accepts). New trusted prefixes arrive on `trusted`. Drops are
+/// reported on `dropped` for the log. The thread is not joined at
+/// shutdown: the kernel accepts queued packets once the socket closes
+/// (the rule has `--queue-bypass`).
+pub fn spawn_queue(
+    num: u16,
+    mut judge: crate::inline::InlineJudge,
+    trusted: crossbeam_channel::Receiver<Vec<ipnet::IpNet>>,
+    dropped: Sender<crate::inline::InlineVerdict>,
+    stats: Arc<SourceStats>,
+) -> Result<JoinHandle<()>, SourceError> {
+    let err = |reason: String| SourceError::Queue { num, reason };
+    let mut q = nfq::Queue::open().map_err(|e| err(e.to_string()))?;
+    q.bind(num).map_err(|e| err(e.to_string()))?;
+    q.set_fail_open(num, true).map_err(|e| err(e.to_string()))?;
+    q.set_copy_range(num, 0xffff)
+        .map_err(|e| err(e.to_string()))?;
+    std::thread::Builder::new()
+        .name(format!("nfqueue-{num}"))
+        .spawn(move || {
+            loop {
+                while let Ok(nets) = trusted.try_recv() {
+                    judge.set_trusted(nets);
+                }
+                let Ok(mut msg) = q.recv() else { return };
+                let v = judge.judge(now(), msg.get_payload());
+                stats.inline_judged.fetch_add(1, Ordering::Relaxed);
+                if v == crate::inline::InlineVerdict::Accept {
+                    msg.set_verdict(nfq::Verdict::Accept);
+                } else {
+                    msg.set_verdict(nfq::Verdict::Drop);
+                    stats.inline_dropped.fetch_add(1, Ordering::Relaxed);
+                    let _ = dropped.try_send(v);
+                }
+                if q.verdict(msg).is_err() {
+                    return;
+                }
             }
         })
         .map_err(|e| err(e.to_string()))
