@@ -228,3 +228,56 @@ fn garbage_frames_produce_nothing_and_never_panic() {
     }
     assert!(bans(&out).is_empty());
 }
+
+#[test]
+fn a_peer_with_its_own_thresholds_is_judged_by_them() {
+    // A busy SBC may send 30 INVITEs to different users in a burst; others may not.
+    let cfg = GuardConfig::parse(&format!(
+        "{CONFIG}\n[[detect.peer]]\nnet = \"198.51.100.64/28\"\nthresholds = {{ enumeration_targets = 64, sweep_targets = 64 }}\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        cfg.peer_thresholds().unwrap()[0].thresholds.flood_requests,
+        200,
+        "unnamed keys keep the global value"
+    );
+    let mut ins = Inspector::new(
+        &cfg,
+        Rules::default_rules().unwrap(),
+        vec!["203.0.113.10/32".parse().unwrap()],
+        &[],
+    )
+    .unwrap();
+    let mut sbc = Vec::new();
+    let mut other = Vec::new();
+    for ext in 0..30 {
+        let msg = invite("alice", "SBC 1.0", 500 + ext).replace(
+            "sip:100@192.168.1.20",
+            &format!("sip:{}@192.168.1.20", 600 + ext),
+        );
+        sbc.extend(feed(
+            &mut ins,
+            "198.51.100.70:5060",
+            "192.168.1.20:5060",
+            &msg,
+            0,
+        ));
+        other.extend(feed(
+            &mut ins,
+            "198.51.100.9:5060",
+            "192.168.1.20:5060",
+            &msg.replace("c5", "d5"),
+            0,
+        ));
+    }
+    assert!(bans(&sbc).is_empty(), "{sbc:?}");
+    assert_eq!(bans(&other).len(), 1);
+    let bad = GuardConfig::parse(&format!(
+        "{CONFIG}\n[[detect.peer]]\nnet = \"198.51.100.64/28\"\nthresholds = {{ enumeraton_targets = 64 }}\n"
+    ));
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("detect.peer.thresholds")
+    );
+}
