@@ -248,14 +248,10 @@ fn stop(policy: Policy, log: Option<Nflog>) -> Vec<Statement> {
 /// the trusted-only policy, then the copy (or queue) to the engine.
 /// `replies_too` (gateway) also stops traffic *to* banned addresses.
 fn inbound_rules(spec: &FirewallSpec, replies_too: bool) -> Vec<Rule> {
-    let mut rules = ban_rules(spec, Match::Source, "banned source");
-    if replies_too {
-        rules.extend(ban_rules(
-            spec,
-            Match::Destination,
-            "reply to a banned source",
-        ));
-    }
+    // Trusted servers and the allowlist come first: a ban left over from
+    // before an address became trusted (a provider's new address, an
+    // allowlisted false positive) never cuts them off.
+    let mut rules = Vec::new();
     let pass: Vec<Statement> = spec
         .nflog
         .map(Statement::Log)
@@ -273,6 +269,14 @@ fn inbound_rules(spec: &FirewallSpec, replies_too: bool) -> Vec<Rule> {
                 comment,
             });
         }
+    }
+    rules.extend(ban_rules(spec, Match::Source, "banned source"));
+    if replies_too {
+        rules.extend(ban_rules(
+            spec,
+            Match::Destination,
+            "reply to a banned source",
+        ));
     }
     if spec.trusted_only {
         // Observe: the final copy rule logs it; no second copy here.
@@ -298,11 +302,23 @@ fn inbound_rules(spec: &FirewallSpec, replies_too: bool) -> Vec<Rule> {
         }
     }
     match spec.queue {
-        Some(queue) if queue.backend == QueueBackend::Nft => rules.push(Rule {
-            matches: vec![Match::DstPort(spec.ports())],
-            statements: vec![Statement::Queue(queue.num)],
-            comment: "inline: the engine gives the verdict",
-        }),
+        Some(queue) if queue.backend == QueueBackend::Nft => {
+            // The engine still gets its copy of each request (detection
+            // and bans by behaviour) in the queue rule itself; `queue` ends
+            // the chain for requests, so the copy rule after it sees the
+            // rest (answers) once.
+            rules.push(Rule {
+                matches: vec![Match::DstPort(spec.ports())],
+                statements: spec
+                    .nflog
+                    .map(Statement::Log)
+                    .into_iter()
+                    .chain([Statement::Queue(queue.num)])
+                    .collect(),
+                comment: "inline: copy to the engine, the verdict waits in the queue",
+            });
+            rules.extend(copy_rule(spec));
+        }
         _ => rules.extend(copy_rule(spec)),
     }
     rules
