@@ -437,6 +437,12 @@ impl Engine {
         self.sources.peek(&canonical(ip)).and_then(|s| s.mac)
     }
 
+    /// Whether `ip` registered successfully (a phone of this registrar).
+    #[must_use]
+    pub fn registered(&self, ip: IpAddr) -> bool {
+        self.trust.registrar_of(canonical(ip)).is_some()
+    }
+
     /// Forgets what a source did, so that new abuse reports it again (its
     /// ban ran out or an operator lifted it). The detectors' windows are
     /// kept: they age out by themselves.
@@ -474,11 +480,15 @@ fn record_into(
         st.internal = internal;
     }
     let up = st.add_hit(detector, hit, ts, describe);
-    if up && !st.reported && st.max_confidence >= cfg.thresholds.malicious_confidence {
+    if up
+        && st.max_confidence >= cfg.thresholds.malicious_confidence
+        && (!st.reported || st.max_confidence > st.reported_confidence)
+    {
         if trust.is_trusted(hit.source) || trust.is_allowlisted(hit.source) {
             return;
         }
         st.reported = true;
+        st.reported_confidence = st.max_confidence;
         let evidence = st
             .evidence
             .iter()

@@ -138,6 +138,7 @@ fn merge_source(a: &mut SourceState, b: SourceState) {
     }
     a.max_confidence = a.max_confidence.max(b.max_confidence);
     a.reported |= b.reported;
+    a.reported_confidence = a.reported_confidence.max(b.reported_confidence);
 }
 
 fn merge_evidence(list: &mut Vec<Evidence>, e: Evidence) {

@@ -30,6 +30,10 @@ pub(crate) struct SourceState {
     pub max_confidence: u8,
     /// An incident was already emitted for this source.
     pub reported: bool,
+    /// The confidence of the last incident emitted: a stronger piece of
+    /// evidence later emits another (a source spared at 80 that then shows
+    /// a named tool at 95 is judged again).
+    pub reported_confidence: u8,
 }
 
 impl SourceState {

@@ -12,7 +12,7 @@ use ghostguard_guard::Mode;
 use ghostguard_guard::trusted::{Dns, TrustedServers};
 use ghostguard_store::{BanOrigin, IncidentQuery, NewBan};
 
-use crate::guard::{cli_actor, firewall_spec, load_config, load_rules, open_store};
+use crate::guard::{cli_actor, firewall_spec, load_config, load_rules, never_banned, open_store};
 use crate::guard_cli::{
     BansAction, BansArgs, ConfigAction, ConfigArgs, IncidentsArgs, ListFormat, StatusArgs,
 };
@@ -133,6 +133,10 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
         }
         BansAction::Add { ip, time, reason } => {
             let ttl: Duration = (*time).into();
+            let fixed: Vec<ipnet::IpNet> = TrustedServers::new(&cfg)?.current();
+            if let Some(why) = never_banned(&cfg, &fixed, *ip) {
+                anyhow::bail!("{ip} is {why} in {}: not banned", args.config.display());
+            }
             if kernel {
                 fw::Nft::new()
                     .ban(&[fw::Ban { ip: *ip, ttl }])

@@ -167,6 +167,10 @@ pub struct Inspect {
     pub interface: Option<String>,
     /// HEPv3 listeners (UDP and TCP on each address).
     pub hep_listen: Vec<SocketAddr>,
+    /// Agents allowed to send HEP (their network address); records from
+    /// anyone else are dropped and counted. HEP names the SIP sender that
+    /// gets banned, so only trusted agents may speak it. Default: loopback.
+    pub hep_allow: Vec<IpNet>,
     /// Packets waiting for the engine; more are dropped and counted.
     pub backlog: usize,
 }
@@ -178,6 +182,10 @@ impl Default for Inspect {
             queue: None,
             interface: None,
             hep_listen: Vec::new(),
+            hep_allow: vec![
+                IpNet::new(IpAddr::from([127, 0, 0, 0]), 8).unwrap_or_default(),
+                IpNet::from(IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+            ],
             backlog: 65_536,
         }
     }
@@ -455,6 +463,13 @@ impl GuardConfig {
         if site.is_empty() || site.len() > 64 || site.chars().any(char::is_control) {
             return Err(invalid("site", "1 to 64 printable characters"));
         }
+        let t = &self.trusted;
+        if t.refresh_min < Duration::from_secs(1) || t.refresh_min > t.refresh_max {
+            return Err(invalid(
+                "trusted.refresh_min",
+                "at least 1s and not longer than trusted.refresh_max",
+            ));
+        }
         let b = &self.ban;
         if b.time.is_zero() {
             return Err(invalid("ban.time", "must be longer than 0s"));
@@ -500,12 +515,10 @@ impl GuardConfig {
                     "monitor mode needs inspect.interface or inspect.hep_listen",
                 ));
             }
-            Mode::Gateway | Mode::Host
-                if i.nflog_group.is_none() && i.queue.is_none() && i.hep_listen.is_empty() =>
-            {
+            Mode::Gateway | Mode::Host if i.nflog_group.is_none() && i.hep_listen.is_empty() => {
                 return Err(invalid(
                     "inspect",
-                    "nothing feeds the engine: set inspect.nflog_group, inspect.queue or inspect.hep_listen",
+                    "nothing feeds the engine: set inspect.nflog_group or inspect.hep_listen",
                 ));
             }
             _ => {}
@@ -514,6 +527,18 @@ impl GuardConfig {
             return Err(invalid(
                 "inspect.queue",
                 "inline mode needs gateway or host mode",
+            ));
+        }
+        if i.queue.is_some() && (self.policy != Policy::Enforce || i.nflog_group.is_none()) {
+            return Err(invalid(
+                "inspect.queue",
+                "inline mode drops packets: it needs policy = \"enforce\" and inspect.nflog_group (the engine's copy)",
+            ));
+        }
+        if !i.hep_listen.is_empty() && i.hep_allow.is_empty() {
+            return Err(invalid(
+                "inspect.hep_allow",
+                "HEP listeners need at least one allowed agent",
             ));
         }
         if !(64..=4_000_000).contains(&i.backlog) {

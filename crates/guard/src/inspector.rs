@@ -16,7 +16,7 @@ use ghostguard_packet::{Datagram, Decoder, Frame, Limits, Span, Timestamp};
 use ipnet::IpNet;
 
 use crate::config::GuardConfig;
-use crate::policy::{BanPolicy, Verdict};
+use crate::policy::{BanPolicy, Spared, Verdict};
 
 /// DoS: sources with a ban history kept in memory (for escalation) and
 /// bans tracked for expiry. Past the bound the oldest entries go first;
@@ -52,6 +52,8 @@ pub enum Effect {
         ttl: Duration,
         offence: u32,
         reason: String,
+        /// Time of the packet that made the source malicious.
+        at: Timestamp,
     },
     /// A call from an untrusted source reached (or was aimed at) a phone.
     Call(CallEvent),
@@ -65,7 +67,14 @@ pub struct InspectStats {
     pub incidents: u64,
     pub bans: u64,
     pub calls: u64,
+    /// Calls over [`CALLS_PER_SOURCE`] from one source within an hour:
+    /// counted, not handed out (an INVITE flood is one incident, not a
+    /// million rows).
+    pub calls_not_recorded: u64,
 }
+
+/// DoS: calls handed out per source and hour; the rest are counted.
+pub const CALLS_PER_SOURCE: u32 = 50;
 
 #[derive(Debug)]
 pub struct Inspector {
@@ -77,6 +86,8 @@ pub struct Inspector {
     /// Bans in force by their end, to re-arm the engine when they end.
     banned: HashMap<IpAddr, Timestamp>,
     history: Span,
+    /// Calls handed out per source in the current hour (bounded).
+    calls: HashMap<IpAddr, (Timestamp, u32)>,
     stats: InspectStats,
     scratch: Vec<Effect>,
 }
@@ -130,6 +141,7 @@ impl Inspector {
             offences,
             banned: HashMap::new(),
             history: span(cfg.ban.history),
+            calls: HashMap::new(),
             stats: InspectStats::default(),
             scratch: Vec::new(),
         })
@@ -197,17 +209,29 @@ impl Inspector {
                 } => {
                     self.stats.incidents += 1;
                     let earlier = self.earlier_bans(source, now);
+                    let one_packet = matches!(evidence.kind, ghostguard_engine::Kind::Scanner);
                     let verdict =
-                        self.policy
-                            .decide(source, internal, evidence.confidence, earlier);
+                        match self
+                            .policy
+                            .decide(source, internal, evidence.confidence, earlier)
+                        {
+                            Verdict::Ban { .. } if self.is_banned(source, now) => {
+                                Verdict::Spare(Spared::AlreadyBanned)
+                            }
+                            Verdict::Ban { .. } if one_packet && self.engine.registered(source) => {
+                                Verdict::Spare(Spared::RegisteredPhone)
+                            }
+                            v => v,
+                        };
                     let mac = self.engine.source_mac(source);
                     if let Verdict::Ban { ip, ttl, offence } = verdict {
-                        self.note_ban(ip, now, ttl);
+                        self.record_ban(ip, now, ttl);
                         effects.push(Effect::Ban {
                             ip,
                             ttl,
                             offence,
                             reason: format!("{}: {}", evidence.detector, evidence.code),
+                            at: now,
                         });
                     }
                     effects.push(Effect::Incident {
@@ -221,7 +245,11 @@ impl Inspector {
                 }
                 Action::Call(c) => {
                     self.stats.calls += 1;
-                    effects.push(Effect::Call(c));
+                    if self.call_allowed(c.source, now) {
+                        effects.push(Effect::Call(c));
+                    } else {
+                        self.stats.calls_not_recorded += 1;
+                    }
                 }
                 _ => {}
             }
@@ -232,6 +260,31 @@ impl Inspector {
         self.scratch = effects;
     }
 
+    fn call_allowed(&mut self, src: IpAddr, now: Timestamp) -> bool {
+        let hour = Span::from_secs(3600);
+        if self.calls.len() >= MAX_TRACKED && !self.calls.contains_key(&src) {
+            self.calls.retain(|_, (t, _)| now.since(*t) < hour);
+            if self.calls.len() >= MAX_TRACKED {
+                return false;
+            }
+        }
+        let e = self.calls.entry(src).or_insert((now, 0));
+        if now.since(e.0) >= hour {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+        e.1 <= CALLS_PER_SOURCE
+    }
+
+    /// A ban in force that the inspector did not make (restored from the
+    /// store at start or reload): no second ban while it lasts, and the
+    /// engine is re-armed when it ends.
+    pub fn note_ban(&mut self, ip: IpAddr, until: Timestamp) {
+        if self.banned.len() < MAX_TRACKED {
+            self.banned.insert(ip, until);
+        }
+    }
+
     fn earlier_bans(&mut self, ip: IpAddr, now: Timestamp) -> u32 {
         let history = self.history;
         self.offences.get_mut(&ip).map_or(0, |v| {
@@ -240,7 +293,7 @@ impl Inspector {
         })
     }
 
-    fn note_ban(&mut self, ip: IpAddr, now: Timestamp, ttl: Duration) {
+    fn record_ban(&mut self, ip: IpAddr, now: Timestamp, ttl: Duration) {
         self.stats.bans += 1;
         if self.offences.len() >= MAX_TRACKED && !self.offences.contains_key(&ip) {
             let history = self.history;

@@ -15,6 +15,13 @@ use crate::config::Alerts;
 /// (a dead webhook endpoint must not pile up tasks).
 pub const MAX_IN_FLIGHT: usize = 16;
 
+fn connect_syslog(path: &std::path::Path) -> std::io::Result<UnixDatagram> {
+    let s = UnixDatagram::unbound()?;
+    s.connect(path)?;
+    s.set_nonblocking(true)?;
+    Ok(s)
+}
+
 #[derive(Debug, Default)]
 pub struct NotifyStats {
     pub sent: AtomicU64,
@@ -38,11 +45,10 @@ impl Notifier {
     #[must_use]
     pub fn new(cfg: &Alerts, site: &str) -> Notifier {
         let syslog = if cfg.syslog.enabled {
-            UnixDatagram::unbound()
-                .and_then(|s| s.connect(&cfg.syslog.socket).map(|()| s))
+            connect_syslog(&cfg.syslog.socket)
                 .map_err(|e| {
                     eprintln!(
-                        "ghostguard: syslog socket {}: {e}; syslog alerts are off",
+                        "ghostguard: syslog socket {}: {e}; retrying at the next alert",
                         cfg.syslog.socket.display()
                     );
                 })
@@ -108,14 +114,28 @@ impl Notifier {
         }
     }
 
-    fn send(&self, alert: &Alert) {
-        if let Some(sock) = &self.syslog {
+    fn send(&mut self, alert: &Alert) {
+        if self.cfg.syslog.enabled {
             let line = alert.syslog_line(&self.cfg.syslog.facility, std::process::id());
-            if sock.send(line.as_bytes()).is_ok() {
-                self.stats.sent.fetch_add(1, Ordering::Relaxed);
-            } else {
-                self.stats.failed.fetch_add(1, Ordering::Relaxed);
+            // Non-blocking: a full /dev/log never stalls the daemon; after a
+            // syslog restart the socket is connected again once.
+            let mut sent = self
+                .syslog
+                .as_ref()
+                .is_some_and(|s| s.send(line.as_bytes()).is_ok());
+            if !sent {
+                self.syslog = connect_syslog(&self.cfg.syslog.socket).ok();
+                sent = self
+                    .syslog
+                    .as_ref()
+                    .is_some_and(|s| s.send(line.as_bytes()).is_ok());
             }
+            let counter = if sent {
+                &self.stats.sent
+            } else {
+                &self.stats.failed
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
         }
         if self.cfg.webhook.is_empty() {
             return;

@@ -30,6 +30,13 @@ pub enum Spared {
         confidence: u8,
         needed: u8,
     },
+    /// Banned already; the ban stands (no renewal, no escalation).
+    AlreadyBanned,
+    /// A phone that registered successfully, named only by what one packet
+    /// says (a signature or fingerprint): a spoofed UDP packet must not be
+    /// able to cut a customer's phone off. Behaviour (guessing, flooding,
+    /// toll fraud) still bans it.
+    RegisteredPhone,
 }
 
 impl Spared {
@@ -42,6 +49,8 @@ impl Spared {
             Spared::Internal => "LAN host (ban.internal is off)",
             Spared::PeerNoBan => "peer override ban = false",
             Spared::LowConfidence { .. } => "confidence below the ban threshold",
+            Spared::AlreadyBanned => "banned already",
+            Spared::RegisteredPhone => "a registered phone, named by one packet only",
         }
     }
 }

@@ -83,6 +83,10 @@ pub struct SourceStats {
     /// Bytes that were not valid NFLOG/HEP.
     pub malformed: AtomicU64,
     pub hep_connections: AtomicUsize,
+    /// HEP from an agent not in `inspect.hep_allow` (dropped).
+    pub hep_refused: AtomicU64,
+    /// Bytes in batches waiting for the inspector (see [`MAX_QUEUED_BYTES`]).
+    pub queued_bytes: AtomicUsize,
     /// Inline mode: packets judged and packets dropped.
     pub inline_judged: AtomicU64,
     pub inline_dropped: AtomicU64,
@@ -96,6 +100,11 @@ pub struct Feed {
     pub stats: Arc<SourceStats>,
 }
 
+/// DoS: bytes waiting for the inspector across all sources; beyond it new
+/// batches are dropped and counted (a busy mirror port cannot fill memory
+/// while the engine lags).
+pub const MAX_QUEUED_BYTES: usize = 256 << 20;
+
 impl Feed {
     fn send(&self, batch: Batch) {
         if batch.items.is_empty() {
@@ -104,9 +113,16 @@ impl Feed {
         self.stats
             .packets
             .fetch_add(batch.items.len() as u64, Ordering::Relaxed);
+        let size = batch.data.len();
+        if self.stats.queued_bytes.load(Ordering::Relaxed) + size > MAX_QUEUED_BYTES {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.stats.queued_bytes.fetch_add(size, Ordering::Relaxed);
         match self.tx.try_send(batch) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
+                self.stats.queued_bytes.fetch_sub(size, Ordering::Relaxed);
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             }
             Err(TrySendError::Disconnected(_)) => self.stop.store(true, Ordering::Relaxed),
@@ -246,8 +262,13 @@ pub fn spawn_nflog(group: u16, snaplen: u32, feed: Feed) -> Result<JoinHandle<()
         .map_err(nflog_err(group, "thread"))
 }
 
-/// A HEP listener on `addr`, UDP and TCP.
-pub fn spawn_hep(addr: SocketAddr, feed: Feed) -> Result<Vec<JoinHandle<()>>, SourceError> {
+/// A HEP listener on `addr`, UDP and TCP, for the agents in `allow` only.
+pub fn spawn_hep(
+    addr: SocketAddr,
+    allow: Vec<ipnet::IpNet>,
+    feed: Feed,
+) -> Result<Vec<JoinHandle<()>>, SourceError> {
+    let allow = Arc::new(allow);
     let udp = UdpSocket::bind(addr).map_err(|source| SourceError::Hep {
         addr,
         proto: "udp",
@@ -261,10 +282,11 @@ pub fn spawn_hep(addr: SocketAddr, feed: Feed) -> Result<Vec<JoinHandle<()>>, So
     let _ = udp.set_read_timeout(Some(Duration::from_millis(200)));
     let _ = socket2::SockRef::from(&udp).set_recv_buffer_size(4 << 20);
     let ufeed = feed.clone();
+    let uallow = allow.clone();
     let mut handles = vec![
         std::thread::Builder::new()
             .name(format!("hep-udp-{addr}"))
-            .spawn(move || hep_udp(&udp, &ufeed))
+            .spawn(move || hep_udp(&udp, &uallow, &ufeed))
             .map_err(|source| SourceError::Hep {
                 addr,
                 proto: "udp",
@@ -280,7 +302,7 @@ pub fn spawn_hep(addr: SocketAddr, feed: Feed) -> Result<Vec<JoinHandle<()>>, So
     handles.push(
         std::thread::Builder::new()
             .name(format!("hep-tcp-{addr}"))
-            .spawn(move || hep_tcp_accept(&tcp, &feed))
+            .spawn(move || hep_tcp_accept(&tcp, &allow, &feed))
             .map_err(|source| SourceError::Hep {
                 addr,
                 proto: "tcp",
@@ -290,7 +312,15 @@ pub fn spawn_hep(addr: SocketAddr, feed: Feed) -> Result<Vec<JoinHandle<()>>, So
     Ok(handles)
 }
 
-fn hep_udp(sock: &UdpSocket, feed: &Feed) {
+fn allowed(allow: &[ipnet::IpNet], peer: SocketAddr) -> bool {
+    let ip = match peer.ip() {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer.ip(), std::net::IpAddr::V4),
+        v4 => v4,
+    };
+    allow.iter().any(|n| n.contains(&ip))
+}
+
+fn hep_udp(sock: &UdpSocket, allow: &[ipnet::IpNet], feed: &Feed) {
     let mut buf = vec![0u8; 65_536];
     while !feed.stopped() {
         let mut batch = Batch::default();
@@ -299,8 +329,11 @@ fn hep_udp(sock: &UdpSocket, feed: &Feed) {
             if i == 1 {
                 let _ = sock.set_nonblocking(true);
             }
-            match sock.recv(&mut buf) {
-                Ok(n) => {
+            match sock.recv_from(&mut buf) {
+                Ok((_, peer)) if !allowed(allow, peer) => {
+                    feed.stats.hep_refused.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok((n, _)) => {
                     if hep::decode(&buf[..n]).is_ok() {
                         batch.push(ItemKind::Hep, &buf[..n], now(), None);
                     } else {
@@ -315,15 +348,21 @@ fn hep_udp(sock: &UdpSocket, feed: &Feed) {
     }
 }
 
+/// DoS: a HEP TCP connection silent this long is closed.
+pub const HEP_IDLE: Duration = Duration::from_secs(300);
+
 /// DoS: HEP TCP connections served at once; more are refused.
 pub const MAX_HEP_CONNECTIONS: usize = 64;
 /// DoS: one HEP record over TCP is at most this large (a SIP message of
 /// 64 KiB plus its chunks); a larger one closes the connection.
 pub const MAX_HEP_RECORD: usize = 70_000;
 
-fn hep_tcp_accept(listener: &TcpListener, feed: &Feed) {
+fn hep_tcp_accept(listener: &TcpListener, allow: &[ipnet::IpNet], feed: &Feed) {
     while !feed.stopped() {
         match listener.accept() {
+            Ok((_, peer)) if !allowed(allow, peer) => {
+                feed.stats.hep_refused.fetch_add(1, Ordering::Relaxed);
+            }
             Ok((stream, _)) => {
                 if feed.stats.hep_connections.load(Ordering::Relaxed) >= MAX_HEP_CONNECTIONS {
                     continue; // dropped: closes it
@@ -352,10 +391,17 @@ fn hep_tcp_conn(mut stream: TcpStream, feed: &Feed) {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
     let mut buf: Vec<u8> = Vec::with_capacity(16_384);
     let mut chunk = vec![0u8; 16_384];
+    let mut last = std::time::Instant::now();
     while !feed.stopped() {
         match stream.read(&mut chunk) {
             Ok(0) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Ok(n) => {
+                last = std::time::Instant::now();
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            // An agent that sends nothing for the idle time is closed, so
+            // silent connections cannot hold the connection slots.
+            Err(e) if transient(&e) && last.elapsed() > HEP_IDLE => return,
             Err(e) if transient(&e) => continue,
             Err(_) => return,
         }

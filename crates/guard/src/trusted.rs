@@ -67,6 +67,20 @@ impl TrustedServers {
         })
     }
 
+    /// Takes over the last good answers of `old` for the names both know
+    /// (a reload during a DNS outage keeps the provider trusted).
+    pub fn adopt(&mut self, old: &TrustedServers) {
+        for (name, addrs) in &old.last_good {
+            let known = self.names.iter().any(|n| match n {
+                ServerName::Host(h) | ServerName::Srv(h) => h == name,
+                ServerName::Net(_) => false,
+            });
+            if known && !self.last_good.contains_key(name) {
+                self.last_good.insert(name.clone(), addrs.clone());
+            }
+        }
+    }
+
     /// Whether any name needs DNS.
     #[must_use]
     pub fn has_names(&self) -> bool {

@@ -262,3 +262,42 @@ fn a_peer_with_its_own_thresholds_is_judged_by_them() {
             .contains("detect.peer.thresholds")
     );
 }
+
+#[test]
+fn a_source_spared_for_weak_evidence_is_banned_when_stronger_evidence_comes() {
+    let cfg = GuardConfig::parse(&format!("{CONFIG}min_confidence = 90\n")).unwrap();
+    let mut ins = Inspector::new(
+        &cfg,
+        Rules::default_rules().unwrap(),
+        vec!["203.0.113.10/32".parse().unwrap()],
+        &[],
+    )
+    .unwrap();
+    let weak = scan(
+        &mut ins,
+        "198.51.100.44:5060",
+        "Yealink SIP-T46S",
+        900,
+        950,
+        0,
+    );
+    assert!(
+        bans(&weak).is_empty(),
+        "behaviour below 90 does not ban: {weak:?}"
+    );
+    assert!(weak.iter().any(|e| matches!(
+        e,
+        Effect::Incident {
+            verdict: Verdict::Spare(Spared::LowConfidence { .. }),
+            ..
+        }
+    )));
+    let strong = feed(
+        &mut ins,
+        "198.51.100.44:5060",
+        "192.168.1.20:5060",
+        &invite("sipvicious", "friendly-scanner", 999),
+        1,
+    );
+    assert_eq!(bans(&strong).len(), 1, "{strong:?}");
+}

@@ -72,7 +72,7 @@ fn hep_over_udp_and_tcp_arrives_record_by_record() {
     let (f, rx) = feed();
     let stop = f.stop.clone();
     let stats = f.stats.clone();
-    let handles = spawn_hep(addr, f).unwrap();
+    let handles = spawn_hep(addr, vec!["127.0.0.0/8".parse().unwrap()], f).unwrap();
     let rec = hep_record();
 
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -270,4 +270,32 @@ fn inline_mode_drops_the_first_scanner_packet_and_passes_a_phone() {
             .load(std::sync::atomic::Ordering::Relaxed),
         1
     );
+}
+
+#[test]
+fn hep_from_an_agent_not_allowed_is_refused() {
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let (f, rx) = feed();
+    let (stop, stats) = (f.stop.clone(), f.stats.clone());
+    let handles = spawn_hep(addr, vec!["192.0.2.1/32".parse().unwrap()], f).unwrap();
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .send_to(&hep_record(), addr)
+        .unwrap();
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    let _ = tcp.write_all(&hep_record());
+    assert!(
+        collect(&rx, 1, Duration::from_secs(2)).is_empty(),
+        "nothing from a stranger"
+    );
+    assert!(stats.hep_refused.load(std::sync::atomic::Ordering::Relaxed) >= 2);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for h in handles {
+        h.join().unwrap();
+    }
 }

@@ -1,0 +1,213 @@
+//! The daemon's two worker threads: the inspector (engine) and the
+//! firewall (nft batches), and the counters they share with the async side.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use crossbeam_channel::{Receiver, Sender};
+use ghostguard_firewall::{self as fw, Firewall, FirewallSpec};
+use ghostguard_guard::inspector::{Effect, Inspector};
+use ghostguard_guard::sources::{self, Batch, ItemKind, SourceStats};
+use ghostguard_packet::{Frame, Timestamp};
+use ipnet::IpNet;
+
+/// Commands for the firewall thread, carried out in order.
+pub(super) enum FwCmd {
+    /// Bans, with the time of the packet that made each source malicious.
+    Ban(Vec<(fw::Ban, Timestamp)>),
+    Unban(Vec<IpAddr>),
+    Trusted(Vec<IpNet>),
+    Install(Box<FirewallSpec>),
+}
+
+/// Commands for the inspector thread.
+pub(super) enum Control {
+    Trusted(Vec<IpNet>),
+    Lifted(IpAddr),
+    Replace(Box<Inspector>),
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    pub effects_dropped: AtomicU64,
+    pub bans_applied: AtomicU64,
+    pub ban_errors: AtomicU64,
+    /// Detecting packet to kernel commit, last and worst (microseconds).
+    pub ban_latency_last_us: AtomicU64,
+    pub ban_latency_max_us: AtomicU64,
+    pub store_errors: AtomicU64,
+    pub frames: AtomicU64,
+    pub incidents: AtomicU64,
+    pub calls: AtomicU64,
+}
+
+/// The inspector thread's channels.
+pub(super) struct InspectorIo {
+    pub batches: Receiver<Batch>,
+    pub control: Receiver<Control>,
+    pub fw_tx: Option<Sender<FwCmd>>,
+    pub eff_tx: tokio::sync::mpsc::Sender<Effect>,
+}
+
+pub(super) fn spawn_inspector(
+    mut ins: Inspector,
+    io: InspectorIo,
+    stop: Arc<AtomicBool>,
+    stats: Arc<SourceStats>,
+    counters: Arc<Counters>,
+) -> Result<JoinHandle<()>> {
+    let InspectorIo {
+        batches,
+        control,
+        fw_tx,
+        eff_tx,
+    } = io;
+    Ok(std::thread::Builder::new()
+        .name("inspector".into())
+        .spawn(move || {
+            let mut out = Vec::new();
+            let mut last_tick = Instant::now();
+            loop {
+                while let Ok(c) = control.try_recv() {
+                    match c {
+                        Control::Trusted(n) => ins.set_trusted(n),
+                        Control::Lifted(ip) => ins.lifted(ip),
+                        Control::Replace(new) => ins = *new,
+                    }
+                }
+                match batches.recv_timeout(Duration::from_millis(200)) {
+                    Ok(b) => {
+                        for item in &b.items {
+                            let bytes = b.bytes(item);
+                            match item.kind {
+                                ItemKind::Frame(link) => ins.feed(
+                                    &Frame::new(item.ts, link, bytes),
+                                    item.hwaddr,
+                                    &mut out,
+                                ),
+                                ItemKind::Hep => ins.feed_hep(item.ts, bytes, &mut out),
+                            }
+                        }
+                        stats.queued_bytes.fetch_sub(
+                            b.data.len().min(stats.queued_bytes.load(Ordering::Relaxed)),
+                            Ordering::Relaxed,
+                        );
+                        counters
+                            .frames
+                            .fetch_add(b.items.len() as u64, Ordering::Relaxed);
+                    }
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+                }
+                dispatch(&mut out, fw_tx.as_ref(), &eff_tx, &counters);
+                if stop.load(Ordering::Relaxed) && batches.is_empty() {
+                    break;
+                }
+                if last_tick.elapsed() >= Duration::from_secs(1) {
+                    ins.tick(sources::now());
+                    last_tick = Instant::now();
+                }
+            }
+            dispatch(&mut out, fw_tx.as_ref(), &eff_tx, &counters);
+        })?)
+}
+
+/// Bans to the firewall thread at once (one command per call), everything
+/// to the async side (store, alerts).
+fn dispatch(
+    out: &mut Vec<Effect>,
+    fw_tx: Option<&Sender<FwCmd>>,
+    eff_tx: &tokio::sync::mpsc::Sender<Effect>,
+    counters: &Counters,
+) {
+    if out.is_empty() {
+        return;
+    }
+    let bans: Vec<(fw::Ban, Timestamp)> = out
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Ban { ip, ttl, at, .. } => Some((fw::Ban { ip: *ip, ttl: *ttl }, *at)),
+            _ => None,
+        })
+        .collect();
+    if let Some(tx) = fw_tx
+        && !bans.is_empty()
+    {
+        let _ = tx.send(FwCmd::Ban(bans));
+    }
+    for e in out.drain(..) {
+        match &e {
+            Effect::Incident { .. } => counters.incidents.fetch_add(1, Ordering::Relaxed),
+            Effect::Call(_) => counters.calls.fetch_add(1, Ordering::Relaxed),
+            Effect::Ban { .. } => 0,
+        };
+        if eff_tx.try_send(e).is_err() {
+            counters.effects_dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Applies firewall commands in the order they came; consecutive bans are
+/// merged into one batch (at most 5000 addresses each).
+pub(super) fn spawn_firewall(
+    mut f: Box<dyn Firewall + Send>,
+    rx: Receiver<FwCmd>,
+    counters: Arc<Counters>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut pending: Option<FwCmd> = None;
+        loop {
+            let Some(first) = pending.take().or_else(|| rx.recv().ok()) else {
+                return;
+            };
+            let r = match first {
+                FwCmd::Ban(mut bans) => {
+                    // Merge the bans queued right behind, stop at anything else.
+                    while bans.len() < 5_000 {
+                        match rx.try_recv() {
+                            Ok(FwCmd::Ban(more)) => bans.extend(more),
+                            Ok(other) => {
+                                pending = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    apply_bans(f.as_mut(), &bans, &counters);
+                    Ok(())
+                }
+                FwCmd::Unban(ips) => f.unban(&ips),
+                FwCmd::Trusted(nets) => f.set_trusted(&nets),
+                FwCmd::Install(spec) => f.install(&spec),
+            };
+            if let Err(e) = r {
+                eprintln!("ghostguard: firewall: {e}");
+            }
+        }
+    })
+}
+
+fn apply_bans(f: &mut dyn Firewall, bans: &[(fw::Ban, Timestamp)], counters: &Counters) {
+    let list: Vec<fw::Ban> = bans.iter().map(|(b, _)| *b).collect();
+    match f.ban(&list) {
+        Ok(()) => {
+            counters
+                .bans_applied
+                .fetch_add(list.len() as u64, Ordering::Relaxed);
+            // From the packet that made the source malicious to the commit.
+            if let Some(at) = bans.iter().map(|(_, t)| *t).min() {
+                let us = u64::try_from(sources::now().since(at).as_nanos() / 1_000).unwrap_or(0);
+                counters.ban_latency_last_us.store(us, Ordering::Relaxed);
+                counters.ban_latency_max_us.fetch_max(us, Ordering::Relaxed);
+            }
+        }
+        Err(e) => {
+            counters.ban_errors.fetch_add(1, Ordering::Relaxed);
+            eprintln!("ghostguard: firewall: {e}");
+        }
+    }
+}
