@@ -24,9 +24,12 @@ escalation = 2.0
 "#;
 
 fn inspector(history: &[(IpAddr, Timestamp)]) -> Inspector {
-    let cfg = GuardConfig::parse(CONFIG).unwrap();
+    inspector_with(&GuardConfig::parse(CONFIG).unwrap(), history)
+}
+
+fn inspector_with(cfg: &GuardConfig, history: &[(IpAddr, Timestamp)]) -> Inspector {
     Inspector::new(
-        &cfg,
+        cfg,
         Rules::default_rules().unwrap(),
         vec!["203.0.113.10/32".parse().unwrap()],
         history,
@@ -242,13 +245,7 @@ fn a_peer_with_its_own_thresholds_is_judged_by_them() {
         200,
         "unnamed keys keep the global value"
     );
-    let mut ins = Inspector::new(
-        &cfg,
-        Rules::default_rules().unwrap(),
-        vec!["203.0.113.10/32".parse().unwrap()],
-        &[],
-    )
-    .unwrap();
+    let mut ins = inspector_with(&cfg, &[]);
     let sbc = scan(&mut ins, "198.51.100.70:5060", "SBC 1.0", 500, 600, 0);
     let other = scan(&mut ins, "198.51.100.9:5060", "SBC 1.0", 700, 800, 0);
     assert!(bans(&sbc).is_empty(), "{sbc:?}");
@@ -266,13 +263,7 @@ fn a_peer_with_its_own_thresholds_is_judged_by_them() {
 #[test]
 fn a_source_spared_for_weak_evidence_is_banned_when_stronger_evidence_comes() {
     let cfg = GuardConfig::parse(&format!("{CONFIG}min_confidence = 90\n")).unwrap();
-    let mut ins = Inspector::new(
-        &cfg,
-        Rules::default_rules().unwrap(),
-        vec!["203.0.113.10/32".parse().unwrap()],
-        &[],
-    )
-    .unwrap();
+    let mut ins = inspector_with(&cfg, &[]);
     let weak = scan(
         &mut ins,
         "198.51.100.44:5060",
