@@ -10,11 +10,14 @@ mod analyze;
 mod cli;
 mod parallel;
 mod resolve;
+mod serve_cli;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Analyze(args) => analyze::run(&args),
+        cli::Command::Serve(args) => serve_cli::run(&args),
+        cli::Command::Feed(args) => serve_cli::run_feed(&args),
     };
     match result {
         Ok(code) => code,

@@ -9,6 +9,7 @@
 mod bans;
 mod incidents;
 mod misc;
+mod ranking;
 
 use std::future::Future;
 use std::net::IpAddr;

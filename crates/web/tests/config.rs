@@ -1,0 +1,69 @@
+//! The serve config: shipped examples parse, and mistakes are named.
+
+use ghostguard_web::ServeConfig;
+use ghostguard_web::config::Apply;
+
+fn example(name: &str) -> String {
+    let path = format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn shipped_examples_parse() {
+    let cfg = ServeConfig::parse(&example("serve.toml")).unwrap();
+    assert!(cfg.bind.ip().is_loopback());
+    assert_eq!(cfg.users[0].name, "alice");
+    assert_eq!(cfg.bans.apply, Apply::None);
+    assert_eq!(cfg.feed.import.len(), 1);
+    assert_eq!(cfg.alerts.webhook.len(), 1);
+    let sample = ServeConfig::parse(&example("serve-sample.toml")).unwrap();
+    assert_eq!(sample.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(sample.bans.site, "office");
+}
+
+const USER: &str = "[[users]]\nname = \"a\"\npassword_hash = \"$argon2id$v=19$m=19456,t=2,p=1$pGxfwQKIYCO6dCCQRV3bdg$UbvOPr2IXE0VWIBcY3/AlcpppTLZhijwVQpmzwW9XCc\"\n";
+
+fn err(text: &str) -> String {
+    ServeConfig::parse(text).unwrap_err().to_string()
+}
+
+#[test]
+fn defaults_bind_loopback() {
+    let cfg = ServeConfig::parse(USER).unwrap();
+    assert_eq!(cfg.bind.to_string(), "127.0.0.1:8080");
+    assert!(!cfg.metrics.public && !cfg.feed.public);
+}
+
+#[test]
+fn mistakes_are_named() {
+    assert!(err("").contains("`users`"), "{}", err(""));
+    assert!(err(&format!("{USER}colour = 1")).contains("colour"));
+    assert!(
+        err("[[users]]\nname = \"a\"\npassword_hash = \"hunter2\"").contains("users.password_hash")
+    );
+    assert!(
+        err(&format!(
+            "{USER}[[users]]\nname = \"a\"\npassword_hash = \"x\""
+        ))
+        .contains("twice")
+    );
+    assert!(err("[[tokens]]\nname = \"t\"\nsha256 = \"abc\"").contains("tokens.sha256"));
+    assert!(err(&format!("{USER}[store]\nurl = \"mysql://x\"")).contains("store.url"));
+    assert!(err(&format!("{USER}[session]\nttl = \"1s\"")).contains("session.ttl"));
+    assert!(err(&format!("{USER}[feed]\nmin_confidence = 101")).contains("feed.min_confidence"));
+    assert!(
+        err(&format!(
+            "{USER}[[feed.import]]\nsource = \"x\"\nban_time = \"0s\""
+        ))
+        .contains("feed.import.ban_time")
+    );
+    assert!(
+        err(&format!("{USER}[[alerts.webhook]]\nurl = \"ftp://x\"")).contains("alerts.webhook.url")
+    );
+    assert!(
+        err(&format!("{USER}[alerts.syslog]\nfacility = \"nope\""))
+            .contains("alerts.syslog.facility")
+    );
+    assert!(err(&format!("{USER}language = \"fr\"")).contains("fr"));
+    assert!(err(&format!("{USER}[bans]\napply = \"iptables\"")).contains("iptables"));
+}
