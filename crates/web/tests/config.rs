@@ -1,5 +1,7 @@
 //! The serve config: shipped examples parse, and mistakes are named.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ghostguard_web::ServeConfig;
 use ghostguard_web::config::Apply;
 
