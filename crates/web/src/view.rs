@@ -98,9 +98,27 @@ pub struct IncidentFilter {
     /// Free-text search.
     pub q: Option<String>,
     /// Only incidents seen in the last N hours.
+    #[serde(deserialize_with = "opt_number")]
     pub hours: Option<u32>,
+    #[serde(deserialize_with = "opt_number")]
     pub limit: Option<u32>,
+    #[serde(deserialize_with = "opt_number")]
     pub offset: Option<u64>,
+}
+
+/// A number from a query string where an empty value (a form's blank
+/// field) means "not given".
+fn opt_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 fn blank_none(s: Option<&String>) -> Option<String> {
