@@ -45,20 +45,25 @@ dir="$(mktemp -d /tmp/ghostguard-pg.XXXXXX)"
 chmod 700 "$dir"
 [ ${#as_pg[@]} -eq 0 ] || chown postgres: "$dir"
 
+# Runs as the cluster's owner, from the cluster's directory (the caller's
+# working directory may be closed to that user).
+pg() { (cd "$dir" && "${as_pg[@]}" "$@"); }
+
 cleanup() {
-  "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # A port number only names the socket file; pick one unlikely to be in use.
 port=$((20000 + RANDOM % 20000))
-"${as_pg[@]}" "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
+pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
   cat "$dir/initdb.log" >&2
   echo "ERROR: pg-test: initdb failed" >&2
   exit 1
 }
-"${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
   -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $port -c fsync=off -c max_connections=200" \
   start >/dev/null || {
   cat "$dir/server.log" >&2

@@ -5,8 +5,8 @@
 //! `sources` (one entry per network source address that sent SIP, with
 //! `address`, `malicious`, `kinds`, `internal`, `mac`, `vendor`, `evidence`,
 //! `first_seen`, `last_seen`, `messages`), `ghost_calls` (`phone`, `source`,
-//! `caller`, `time`, `answered`), and `causes` (`cause`, `confidence`,
-//! `evidence`, `remedies`). Fields are only ever added.
+//! `caller`, `time`, `answered`), and `causes` (`cause`, `verdict`, `confidence`,
+//! `evidence`, `reason`, `remedies`). Fields are only ever added.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -406,12 +406,7 @@ impl Engine {
     fn causes(&self, sources: &[SourceReport], ghost_calls: &[GhostCall]) -> Vec<Cause> {
         let mut out = Vec::new();
         let mut add = |kind: CauseKind, confidence: u8, evidence: Vec<CauseEvidence>| {
-            out.push(Cause {
-                cause: kind,
-                confidence,
-                evidence,
-                remedies: Cause::remedies_for(kind),
-            });
+            out.push(Cause::found(kind, confidence, evidence));
         };
 
         // A LAN host that attacks is the "hacked computer".

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// Detector thresholds. Defaults and their reasons are on each detector's
 /// page under `docs/detectors/`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
     /// Distinct target users from one source within `enumeration_window_secs`.
@@ -79,7 +79,23 @@ pub struct EngineConfig {
     pub thresholds: Thresholds,
     /// Bound on tracked sources (per detector and for the report).
     pub max_sources: usize,
+    /// Detector thresholds for requesters in a prefix (first match wins).
+    /// `malicious_confidence` stays the global one.
+    pub peers: Vec<PeerThresholds>,
 }
+
+/// Thresholds for the requests of one peer prefix (and the answers to
+/// them): a busy SBC, a test host, a customer's NAT.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PeerThresholds {
+    pub net: IpNet,
+    pub thresholds: Thresholds,
+}
+
+/// DoS: at most this many per-peer threshold sets (each has its own
+/// detector tables).
+pub const MAX_PEERS: usize = 16;
 
 /// A config value that makes no sense, found before anything starts.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -101,6 +117,8 @@ pub enum ConfigError {
     Confidence(u8),
     #[error("`max_sources` must be between 16 and 10000000, got {0}")]
     MaxSources(usize),
+    #[error("at most {MAX_PEERS} per-peer threshold sets, got {0}")]
+    TooManyPeers(usize),
 }
 
 impl EngineConfig {
@@ -122,7 +140,20 @@ impl EngineConfig {
 
     /// Checks every value; the first problem is returned.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let t = &self.thresholds;
+        if self.peers.len() > MAX_PEERS {
+            return Err(ConfigError::TooManyPeers(self.peers.len()));
+        }
+        for p in &self.peers {
+            Self::validate_thresholds(&p.thresholds)?;
+        }
+        Self::validate_thresholds(&self.thresholds)?;
+        if self.max_sources != 0 && !(16..=10_000_000).contains(&self.max_sources) {
+            return Err(ConfigError::MaxSources(self.max_sources));
+        }
+        Ok(())
+    }
+
+    fn validate_thresholds(t: &Thresholds) -> Result<(), ConfigError> {
         let checks: [(&'static str, u32, u32); 13] = [
             ("enumeration_targets", t.enumeration_targets, 2),
             ("enumeration_window_secs", t.enumeration_window_secs, 1),
@@ -160,9 +191,6 @@ impl EngineConfig {
         }
         if t.malicious_confidence == 0 || t.malicious_confidence > 100 {
             return Err(ConfigError::Confidence(t.malicious_confidence));
-        }
-        if self.max_sources != 0 && !(16..=10_000_000).contains(&self.max_sources) {
-            return Err(ConfigError::MaxSources(self.max_sources));
         }
         Ok(())
     }
@@ -215,14 +243,19 @@ mod tests {
 mod example_tests {
     use super::*;
 
-    /// Every example config in `examples/` parses and validates.
+    /// Every engine example config in `examples/` (`analyze*.toml`) parses
+    /// and validates; `guard-*.toml` are parsed by ghostguard-guard and
+    /// `reflector*.toml` by ghostguard-diagnose.
     #[test]
     fn example_configs_parse() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
         let mut n = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "toml") {
+            let engine = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("analyze"));
+            if path.extension().is_some_and(|e| e == "toml") && engine {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let cfg: EngineConfig =
                     toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -100,9 +100,12 @@ pub struct Engine {
     pub(crate) alg: AlgWatch,
     pub(crate) loops: LoopWatch,
     pub(crate) exposure: Exposure,
-    detectors: Vec<Box<dyn Detector>>,
+    /// Detector sets: `[0]` with the global thresholds, `[k]` for the
+    /// requesters in `peer_nets[k - 1]` (per-peer thresholds).
+    detectors: Vec<Vec<Box<dyn Detector>>>,
+    peer_nets: Vec<IpNet>,
     pub(crate) sources: Sources,
-    hits: Vec<(usize, Hit)>,
+    hits: Vec<(usize, usize, Hit)>,
     scratch: Vec<Hit>,
     pub(crate) actions: VecDeque<Action>,
     pub(crate) stats: EngineStats,
@@ -142,7 +145,11 @@ impl Engine {
             alg: AlgWatch::new(),
             loops: LoopWatch::new(cfg.thresholds.loop_copies),
             exposure: Exposure::new(cap.min(65_536)),
-            detectors: detector::all(&cfg.thresholds, &rules, cap),
+            detectors: std::iter::once(&cfg.thresholds)
+                .chain(cfg.peers.iter().map(|p| &p.thresholds))
+                .map(|t| detector::all(t, &rules, cap))
+                .collect(),
+            peer_nets: cfg.peers.iter().map(|p| p.net).collect(),
             sources: Sources::with_keep(cap, |s| s.reported),
             hits: Vec::new(),
             scratch: Vec::new(),
@@ -165,7 +172,10 @@ impl Engine {
     /// The names of the detectors, in the order they run.
     #[must_use]
     pub fn detector_names(&self) -> Vec<&'static str> {
-        self.detectors.iter().map(|d| d.name()).collect()
+        self.detectors
+            .first()
+            .map(|set| set.iter().map(|d| d.name()).collect())
+            .unwrap_or_default()
     }
 
     #[must_use]
@@ -311,7 +321,20 @@ impl Engine {
     fn run_detectors(&mut self, ctx: &Ctx<'_>, role: Role) {
         let mut hits = std::mem::take(&mut self.hits);
         let buf = &mut self.scratch;
-        for (i, det) in self.detectors.iter_mut().enumerate() {
+        // The requester's thresholds: a peer override for its address, if any.
+        let set = if self.peer_nets.is_empty() {
+            0
+        } else {
+            let requester = if ctx.is_request() { ctx.src } else { ctx.dst };
+            self.peer_nets
+                .iter()
+                .position(|n| n.contains(&requester))
+                .map_or(0, |k| k + 1)
+        };
+        let Some(detectors) = self.detectors.get_mut(set) else {
+            return;
+        };
+        for (i, det) in detectors.iter_mut().enumerate() {
             let wanted = match role {
                 Role::Whole => true,
                 Role::Exchange => !det.keyed_by_requester(),
@@ -319,17 +342,17 @@ impl Engine {
             };
             if wanted {
                 det.on_message(ctx, buf);
-                hits.extend(buf.drain(..).map(|h| (i, h)));
+                hits.extend(buf.drain(..).map(|h| (set, i, h)));
             }
         }
-        for (i, hit) in hits.drain(..) {
-            self.record_detector_hit(i, &hit, ctx);
+        for (set, i, hit) in hits.drain(..) {
+            self.record_detector_hit(set, i, &hit, ctx);
         }
         self.hits = hits;
     }
 
-    fn record_detector_hit(&mut self, i: usize, hit: &Hit, ctx: &Ctx<'_>) {
-        let Some(det) = self.detectors.get(i) else {
+    fn record_detector_hit(&mut self, set: usize, i: usize, hit: &Hit, ctx: &Ctx<'_>) {
+        let Some(det) = self.detectors.get(set).and_then(|d| d.get(i)) else {
             return;
         };
         let name = det.name();

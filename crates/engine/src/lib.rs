@@ -32,6 +32,7 @@ mod window;
 
 pub use analysis::Analysis;
 pub use config::{ConfigError, EngineConfig};
+pub use detector::inline_signature;
 pub use engine::{Action, CallEvent, Engine, Observation, Role};
 pub use finding::{Evidence, Kind};
 pub use rules::{Rules, RulesError};

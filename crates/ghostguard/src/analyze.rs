@@ -1,7 +1,6 @@
 //! `ghostguard analyze`: capture files -> decoder -> SIP parser -> engine -> report.
 
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -9,10 +8,10 @@ use anyhow::{Context, Result};
 use ghostguard_capture::CaptureReader;
 use ghostguard_engine::{Engine, EngineConfig, Observation, Role, Rules};
 use ghostguard_packet::{Datagram, Decoder, Limits};
-use ghostguard_report::{Format, InputSummary, Lang, ReportMeta};
+use ghostguard_report::{InputSummary, ReportMeta};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{AnalyzeArgs, Color, OutFormat, OutLang};
+use crate::cli::AnalyzeArgs;
 use crate::resolve::{parse_net, resolve_trusted};
 
 /// Builds the engine config from `--config` and the flags; fails before any
@@ -212,39 +211,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     }
     let analysis = engine.finish();
     let meta = ReportMeta {
+        kind: ghostguard_report::ReportKind::Analyze,
         version: env!("CARGO_PKG_VERSION"),
         inputs,
         decode: decode_counters(decoder.stats()),
         generated_by: format!("ghostguard {}", env!("CARGO_PKG_VERSION")),
     };
-    let format = match args.format {
-        OutFormat::Text => Format::Text,
-        OutFormat::Json => Format::Json,
-        OutFormat::Html => Format::Html,
-    };
-    let lang = match args.lang {
-        OutLang::En => Lang::En,
-        OutLang::Nl => Lang::Nl,
-    };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(BufWriter::new(io::stdout().lock())),
-    };
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            args.output.is_none()
-                && matches!(format, Format::Text)
-                && io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    ghostguard_report::render(&analysis, &meta, format, lang, color, &mut out)
-        .context("cannot write the report")?;
-    out.flush().context("cannot write the report")?;
+    crate::output::write_report(&analysis, &meta, &args.report)?;
     Ok(if failed {
         ExitCode::from(2)
     } else if analysis.abuse_found() {

@@ -25,6 +25,76 @@ pub enum Command {
     Serve(crate::serve_cli::ServeArgs),
     /// Blocklists: import another site's feed or a public list.
     Feed(crate::serve_cli::FeedArgs),
+    /// Guard live (daemon): SIP only from trusted servers, detection, bans
+    /// in the kernel (nftables), incidents in the store, alerts.
+    Guard(crate::guard_cli::GuardArgs),
+    /// Check a guard configuration.
+    Config(crate::guard_cli::ConfigArgs),
+    /// List, add or lift bans (works while the guard runs).
+    Bans(crate::guard_cli::BansArgs),
+    /// Incidents the guard recorded.
+    Incidents(crate::guard_cli::IncidentsArgs),
+    /// Whether the guard runs, its table, and what it has seen.
+    Status(crate::guard_cli::StatusArgs),
+    /// From a LAN machine: find out why phones ring (SIP ALG, port forward,
+    /// infected host, loop, open phone, NAT) with the help of a reflector.
+    Diagnose(DiagnoseArgs),
+    /// The provider's service that `diagnose` talks to: echoes test
+    /// messages and probes the requester's own address (nobody else's).
+    Reflector(ReflectorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The reflector: HOST or HOST:PORT (port 5060 when left out).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub reflector: String,
+    /// The reflector's non-standard port (tested besides the main one).
+    #[arg(long, value_name = "PORT", default_value_t = 5062)]
+    pub alt_port: u16,
+    /// The reflector's shared token, if it has one.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Seconds of live capture for local evidence; 0 skips it. At most 300.
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub capture_seconds: u64,
+    /// Interface to capture on (default: the one of the default route).
+    #[arg(long, value_name = "IF")]
+    pub interface: Option<String>,
+    /// How long to wait for each answer from the reflector, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(100..=30_000))]
+    pub timeout_ms: u64,
+    /// Skip the test from the internet (the probe of our public address).
+    #[arg(long)]
+    pub no_probe: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Where and how a report is written (`analyze` and `diagnose`).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutFormat,
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: OutLang,
+    /// Write the report here instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
+pub struct ReflectorArgs {
+    /// Config file (TOML, see examples/reflector.toml); defaults without it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Check the config and exit.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -72,15 +142,8 @@ pub struct AnalyzeArgs {
     /// Engine settings file (TOML, the `[engine]` schema: thresholds etc.).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: OutFormat,
-    #[arg(long, value_enum, default_value = "en")]
-    pub lang: OutLang,
-    /// Write the report here instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: Color,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,

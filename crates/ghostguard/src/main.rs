@@ -8,7 +8,14 @@ use clap::Parser;
 
 mod analyze;
 mod cli;
+mod diagnose;
+mod guard;
+mod guard_cli;
+mod live;
+mod ops;
+mod output;
 mod parallel;
+mod reflector;
 mod resolve;
 mod serve_cli;
 
@@ -18,6 +25,13 @@ fn main() -> ExitCode {
         cli::Command::Analyze(args) => analyze::run(&args),
         cli::Command::Serve(args) => serve_cli::run(&args),
         cli::Command::Feed(args) => serve_cli::run_feed(&args),
+        cli::Command::Guard(args) => guard::run(&args),
+        cli::Command::Config(args) => ops::config(&args),
+        cli::Command::Bans(args) => ops::bans(&args),
+        cli::Command::Incidents(args) => ops::incidents(&args),
+        cli::Command::Status(args) => ops::status(&args),
+        cli::Command::Diagnose(args) => diagnose::run(&args),
+        cli::Command::Reflector(args) => reflector::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -107,6 +107,10 @@ pub struct PeerOverride {
     /// Ban time for sources in `net` (before escalation).
     #[serde(default, with = "humantime_serde::option")]
     pub ban_time: Option<Duration>,
+    /// Detector thresholds for requests from `net` (and the answers to
+    /// them); keys not named keep the global `detect.thresholds` values.
+    #[serde(default)]
+    pub thresholds: Option<toml::Table>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
@@ -395,6 +399,32 @@ impl GuardConfig {
             .collect()
     }
 
+    /// The per-peer detector thresholds: each peer's `thresholds` table laid
+    /// over the global ones.
+    pub fn peer_thresholds(
+        &self,
+    ) -> Result<Vec<ghostguard_engine::config::PeerThresholds>, ConfigError> {
+        let global = toml::Table::try_from(&self.detect.thresholds)
+            .map_err(|e| invalid("detect.thresholds", e.to_string()))?;
+        let mut out = Vec::new();
+        for p in &self.detect.peer {
+            let Some(over) = &p.thresholds else { continue };
+            let mut t = global.clone();
+            t.extend(over.clone());
+            let thresholds: Thresholds =
+                toml::Value::Table(t)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        invalid("detect.peer.thresholds", format!("{}: {e}", p.net))
+                    })?;
+            out.push(ghostguard_engine::config::PeerThresholds {
+                net: p.net,
+                thresholds,
+            });
+        }
+        Ok(out)
+    }
+
     /// Every check that needs no network, no root and no files.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.servers()?;
@@ -456,6 +486,7 @@ impl GuardConfig {
         }
         let engine = ghostguard_engine::EngineConfig {
             thresholds: self.detect.thresholds.clone(),
+            peers: self.peer_thresholds()?,
             ..Default::default()
         };
         engine

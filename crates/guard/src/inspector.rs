@@ -23,6 +23,16 @@ use crate::policy::{BanPolicy, Verdict};
 /// the store keeps the full history.
 pub const MAX_TRACKED: usize = 100_000;
 
+/// Why an inspector cannot be built (the config was not validated).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InspectorError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("invalid engine settings: {0}")]
+    Engine(#[from] ghostguard_engine::ConfigError),
+}
+
 /// Something the daemon must carry out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -92,7 +102,7 @@ impl Inspector {
         rules: Rules,
         trusted: Vec<IpNet>,
         history: &[(IpAddr, Timestamp)],
-    ) -> Result<Inspector, ghostguard_engine::ConfigError> {
+    ) -> Result<Inspector, InspectorError> {
         let mut lan = cfg.network.lan.clone();
         lan.extend(cfg.network.protected.iter().copied());
         let ecfg = EngineConfig {
@@ -104,6 +114,7 @@ impl Inspector {
             phones: cfg.network.phones.clone(),
             allowlist: cfg.trusted.allow.clone(),
             thresholds: cfg.detect.thresholds.clone(),
+            peers: cfg.peer_thresholds()?,
             ..Default::default()
         };
         let mut engine = Engine::new(ecfg, rules)?;

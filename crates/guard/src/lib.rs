@@ -7,6 +7,7 @@
 
 pub mod alert;
 pub mod config;
+pub mod inline;
 pub mod inspector;
 pub mod nflog;
 pub mod notify;

@@ -83,6 +83,9 @@ pub struct SourceStats {
     /// Bytes that were not valid NFLOG/HEP.
     pub malformed: AtomicU64,
     pub hep_connections: AtomicUsize,
+    /// Inline mode: packets judged and packets dropped.
+    pub inline_judged: AtomicU64,
+    pub inline_dropped: AtomicU64,
 }
 
 /// What a source needs: where to send, when to stop, what to count.
@@ -143,6 +146,10 @@ pub enum SourceError {
         what: &'static str,
         errno: i32,
     },
+    #[error("NFQUEUE {num}: {reason} (needs CAP_NET_ADMIN; is another program bound to it?)")]
+    Queue { num: u16, reason: String },
+    #[error("capture on {interface}: {reason} (needs CAP_NET_RAW; is the interface up?)")]
+    Capture { interface: String, reason: String },
     #[error("HEP listener {addr} ({proto}): {source}")]
     Hep {
         addr: SocketAddr,
@@ -381,4 +388,106 @@ fn hep_tcp_conn(mut stream: TcpStream, feed: &Feed) {
             return;
         }
     }
+}
+
+/// Captures on `interface` (AF_PACKET through libpcap; a mirror port in
+/// monitor mode) and feeds SIP-looking frames to the inspector.
+pub fn spawn_pcap(
+    interface: &str,
+    ports: &[u16],
+    feed: Feed,
+) -> Result<JoinHandle<()>, SourceError> {
+    let err = |reason: String| SourceError::Capture {
+        interface: interface.to_string(),
+        reason,
+    };
+    let mut cap = pcap::Capture::from_device(interface)
+        .map_err(|e| err(e.to_string()))?
+        .promisc(true)
+        .snaplen(65_535)
+        .immediate_mode(true)
+        .buffer_size(16 << 20)
+        .timeout(200)
+        .open()
+        .map_err(|e| err(e.to_string()))?;
+    // The kernel filters: SIP ports (UDP/TCP, either direction), IP
+    // fragments (a large INVITE), and HEP; SIP on other ports reaches us
+    // through the trusted servers' HEP feed or NFLOG instead.
+    let mut f = String::from("ip[6:2] & 0x3fff != 0 or ip6[6] == 44 or port 9060");
+    for p in ports {
+        f.push_str(&format!(" or port {p}"));
+    }
+    cap.filter(&f, true)
+        .map_err(|e| err(format!("filter `{f}`: {e}")))?;
+    let link = LinkType::from_dlt(u32::try_from(cap.get_datalink().0).unwrap_or(1));
+    std::thread::Builder::new()
+        .name(format!("pcap-{interface}"))
+        .spawn(move || {
+            while !feed.stopped() {
+                let mut batch = Batch::default();
+                // Up to 64 frames per batch; a timeout ends the batch early.
+                for _ in 0..64 {
+                    match cap.next_packet() {
+                        Ok(p) => {
+                            let ts = Timestamp::from_parts(
+                                p.header.ts.tv_sec,
+                                u32::try_from(p.header.ts.tv_usec).unwrap_or(0).min(999_999) * 1000,
+                            );
+                            batch.push(ItemKind::Frame(link), p.data, ts, None);
+                        }
+                        Err(pcap::Error::TimeoutExpired) => break,
+                        Err(_) => {
+                            feed.send(batch);
+                            return;
+                        }
+                    }
+                }
+                feed.send(batch);
+            }
+        })
+        .map_err(|e| err(e.to_string()))
+}
+
+/// Inline mode: binds NFQUEUE `num` and gives every queued packet a
+/// verdict from `judge` at once (fail-open: when the queue is full the
+/// kernel accepts). New trusted prefixes arrive on `trusted`. Drops are
+/// reported on `dropped` for the log. The thread is not joined at
+/// shutdown: the kernel accepts queued packets once the socket closes
+/// (the rule has `--queue-bypass`).
+pub fn spawn_queue(
+    num: u16,
+    mut judge: crate::inline::InlineJudge,
+    trusted: crossbeam_channel::Receiver<Vec<ipnet::IpNet>>,
+    dropped: Sender<crate::inline::InlineVerdict>,
+    stats: Arc<SourceStats>,
+) -> Result<JoinHandle<()>, SourceError> {
+    let err = |reason: String| SourceError::Queue { num, reason };
+    let mut q = nfq::Queue::open().map_err(|e| err(e.to_string()))?;
+    q.bind(num).map_err(|e| err(e.to_string()))?;
+    q.set_fail_open(num, true).map_err(|e| err(e.to_string()))?;
+    q.set_copy_range(num, 0xffff)
+        .map_err(|e| err(e.to_string()))?;
+    std::thread::Builder::new()
+        .name(format!("nfqueue-{num}"))
+        .spawn(move || {
+            loop {
+                while let Ok(nets) = trusted.try_recv() {
+                    judge.set_trusted(nets);
+                }
+                let Ok(mut msg) = q.recv() else { return };
+                let v = judge.judge(now(), msg.get_payload());
+                stats.inline_judged.fetch_add(1, Ordering::Relaxed);
+                if v == crate::inline::InlineVerdict::Accept {
+                    msg.set_verdict(nfq::Verdict::Accept);
+                } else {
+                    msg.set_verdict(nfq::Verdict::Drop);
+                    stats.inline_dropped.fetch_add(1, Ordering::Relaxed);
+                    let _ = dropped.try_send(v);
+                }
+                if q.verdict(msg).is_err() {
+                    return;
+                }
+            }
+        })
+        .map_err(|e| err(e.to_string()))
 }

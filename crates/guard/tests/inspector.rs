@@ -63,6 +63,20 @@ fn feed(ins: &mut Inspector, src: &str, dst: &str, msg: &str, secs: i64) -> Vec<
     out
 }
 
+/// An INVITE scan of 30 extensions (`first`..) from `src` with a harmless
+/// User-Agent and From, at `secs`.
+fn scan(ins: &mut Inspector, src: &str, ua: &str, call: u32, first: u32, secs: i64) -> Vec<Effect> {
+    let mut all = Vec::new();
+    for ext in 0..30 {
+        let msg = invite("alice", ua, call + ext).replace(
+            "sip:100@192.168.1.20",
+            &format!("sip:{}@192.168.1.20", first + ext),
+        );
+        all.extend(feed(ins, src, "192.168.1.20:5060", &msg, secs));
+    }
+    all
+}
+
 fn bans(effects: &[Effect]) -> Vec<(IpAddr, Duration, u32)> {
     effects
         .iter()
@@ -170,40 +184,27 @@ fn repeat_offenders_escalate_from_the_stored_history() {
 #[test]
 fn behaviour_alone_bans_a_disguised_scanner_and_it_is_banned_again_after_its_ban_ends() {
     let mut ins = inspector(&[]);
-    // An INVITE scan of 30 extensions with a harmless User-Agent and From.
-    let mut all = Vec::new();
-    for ext in 0..30 {
-        let msg = invite("alice", "Yealink SIP-T46S 66.86.0.15", 100 + ext).replace(
-            "sip:100@192.168.1.20",
-            &format!("sip:{}@192.168.1.20", 200 + ext),
-        );
-        all.extend(feed(
-            &mut ins,
-            "198.51.100.8:5070",
-            "192.168.1.20:5060",
-            &msg,
-            0,
-        ));
-    }
+    let all = scan(
+        &mut ins,
+        "198.51.100.8:5070",
+        "Yealink SIP-T46S 66.86.0.15",
+        100,
+        200,
+        0,
+    );
     let first = bans(&all);
     assert_eq!(first.len(), 1, "{all:?}");
     // Banned for 10 minutes; after that, the same behaviour bans again
     // (second offence: twice as long).
     ins.tick(Timestamp::from_parts(1_800_000_000 + 601, 0));
-    let mut again = Vec::new();
-    for ext in 0..30 {
-        let msg = invite("alice", "Yealink SIP-T46S 66.86.0.15", 300 + ext).replace(
-            "sip:100@192.168.1.20",
-            &format!("sip:{}@192.168.1.20", 400 + ext),
-        );
-        again.extend(feed(
-            &mut ins,
-            "198.51.100.8:5070",
-            "192.168.1.20:5060",
-            &msg,
-            700,
-        ));
-    }
+    let again = scan(
+        &mut ins,
+        "198.51.100.8:5070",
+        "Yealink SIP-T46S 66.86.0.15",
+        300,
+        400,
+        700,
+    );
     assert_eq!(
         bans(&again),
         vec![(
@@ -227,4 +228,37 @@ fn garbage_frames_produce_nothing_and_never_panic() {
         );
     }
     assert!(bans(&out).is_empty());
+}
+
+#[test]
+fn a_peer_with_its_own_thresholds_is_judged_by_them() {
+    // A busy SBC may send 30 INVITEs to different users in a burst; others may not.
+    let cfg = GuardConfig::parse(&format!(
+        "{CONFIG}\n[[detect.peer]]\nnet = \"198.51.100.64/28\"\nthresholds = {{ enumeration_targets = 64, sweep_targets = 64 }}\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        cfg.peer_thresholds().unwrap()[0].thresholds.flood_requests,
+        200,
+        "unnamed keys keep the global value"
+    );
+    let mut ins = Inspector::new(
+        &cfg,
+        Rules::default_rules().unwrap(),
+        vec!["203.0.113.10/32".parse().unwrap()],
+        &[],
+    )
+    .unwrap();
+    let sbc = scan(&mut ins, "198.51.100.70:5060", "SBC 1.0", 500, 600, 0);
+    let other = scan(&mut ins, "198.51.100.9:5060", "SBC 1.0", 700, 800, 0);
+    assert!(bans(&sbc).is_empty(), "{sbc:?}");
+    assert_eq!(bans(&other).len(), 1);
+    let bad = GuardConfig::parse(&format!(
+        "{CONFIG}\n[[detect.peer]]\nnet = \"198.51.100.64/28\"\nthresholds = {{ enumeraton_targets = 64 }}\n"
+    ));
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("detect.peer.thresholds")
+    );
 }

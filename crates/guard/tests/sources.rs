@@ -183,3 +183,91 @@ fn nflog_copies_sip_from_a_real_log_rule() {
         assert!(pkt.ends_with(OPTIONS), "the whole SIP message is copied");
     }
 }
+
+#[test]
+fn inline_mode_drops_the_first_scanner_packet_and_passes_a_phone() {
+    if !is_root() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must run the NFQUEUE test as root"
+        );
+        eprintln!("SKIP: inline_mode_drops_the_first_scanner_packet_and_passes_a_phone needs root");
+        return;
+    }
+    let pid = std::process::id();
+    let (a, b) = (
+        Netns(format!("gg-nfq-a-{pid}")),
+        Netns(format!("gg-nfq-b-{pid}")),
+    );
+    sh(&format!(
+        "ip netns add {a} && ip netns add {b} && ip -n {a} link set lo up && ip -n {b} link set lo up && \
+         ip -n {a} link add v0 type veth peer name v1 netns {b} && \
+         ip -n {a} addr add 198.51.100.7/24 dev v0 && ip -n {a} addr add 198.51.100.8/24 dev v0 && \
+         ip -n {b} addr add 198.51.100.20/24 dev v1 && ip -n {a} link set v0 up && ip -n {b} link set v1 up && \
+         ip netns exec {b} iptables -A INPUT -p udp --dport 5060 -j NFQUEUE --queue-num 9 --queue-bypass",
+        a = a.0,
+        b = b.0
+    ));
+    let cfg = ghostguard_guard::GuardConfig::parse(
+        "policy = \"enforce\"\n[network]\nprotected = [\"192.168.1.0/24\"]\n[trusted]\nservers = [\"203.0.113.10\"]\n",
+    )
+    .unwrap();
+    let judge = ghostguard_guard::inline::InlineJudge::new(
+        &cfg,
+        ghostguard_engine::Rules::default_rules().unwrap(),
+        vec!["203.0.113.10/32".parse().unwrap()],
+    );
+    let (_ttx, trx) = crossbeam_channel::unbounded();
+    let (dtx, drx) = crossbeam_channel::bounded(16);
+    let stats = Arc::new(SourceStats::default());
+    let bname = b.0.clone();
+    let st = stats.clone();
+    // The queue reader and the receiving phone live in namespace b.
+    let phone = std::thread::spawn(move || {
+        let fd = std::fs::File::open(format!("/run/netns/{bname}")).unwrap();
+        nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        let _q = ghostguard_guard::sources::spawn_queue(9, judge, trx, dtx, st).unwrap();
+        let s = UdpSocket::bind("198.51.100.20:5060").unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok((n, from)) = s.recv_from(&mut buf) {
+            got.push((from.ip().to_string(), buf[..n].to_vec()));
+        }
+        got
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let aname = a.0.clone();
+    std::thread::spawn(move || {
+        let fd = std::fs::File::open(format!("/run/netns/{aname}")).unwrap();
+        nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        let scanner = UdpSocket::bind("198.51.100.7:5060").unwrap();
+        scanner.send_to(OPTIONS, "198.51.100.20:5060").unwrap();
+        let phone = UdpSocket::bind("198.51.100.8:5060").unwrap();
+        let legit = String::from_utf8_lossy(OPTIONS)
+            .replace("friendly-scanner", "Yealink SIP-T46S")
+            .replace("sipvicious", "Reception");
+        phone
+            .send_to(legit.as_bytes(), "198.51.100.20:5060")
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    let got = phone.join().unwrap();
+    let from: Vec<&str> = got.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        from,
+        vec!["198.51.100.8"],
+        "only the phone's request arrives"
+    );
+    let dropped = drx.try_recv().expect("the drop is reported");
+    assert!(
+        matches!(dropped, ghostguard_guard::inline::InlineVerdict::Drop { source, .. } if source.to_string() == "198.51.100.7")
+    );
+    assert_eq!(
+        stats
+            .inline_dropped
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+}

@@ -39,7 +39,7 @@ fn lang_id(lang: Lang) -> &'static LanguageIdentifier {
 /// value there fails the translation tests here.
 pub(crate) const KINDS: [Kind; 8] = Kind::ALL;
 #[cfg(test)]
-pub(crate) const CAUSES: [CauseKind; 5] = CauseKind::ALL;
+pub(crate) const CAUSES: [CauseKind; 7] = CauseKind::ALL;
 #[cfg(test)]
 pub(crate) const REMEDIES: [Remedy; 13] = Remedy::ALL;
 

@@ -1,7 +1,7 @@
 //! The JSON contract: the engine's [`Analysis`] exactly as serde writes it
 //! (its field names are the contract; nothing is dropped), with
 //! `causes[].remedies` turned from ids into `{id, text}`, plus the top-level
-//! `ghostguard` {version, generated_by, lang}, `inputs`, `decode` (counter
+//! `ghostguard` {version, generated_by, lang, report}, `inputs`, `decode` (counter
 //! name -> count) and `steps` (the ordered list of what to do, each
 //! `{id, text, causes}`). Keys are sorted; output is pretty-printed.
 
@@ -45,7 +45,12 @@ pub(crate) fn to_value(a: &Analysis, meta: &ReportMeta, lang: Lang) -> serde_jso
         .map(|(k, n)| (k.clone(), Value::from(*n)))
         .collect();
     let top = json!({
-        "ghostguard": { "version": meta.version, "generated_by": meta.generated_by, "lang": lang.tag() },
+        "ghostguard": {
+            "version": meta.version,
+            "generated_by": meta.generated_by,
+            "lang": lang.tag(),
+            "report": meta.kind.as_str(),
+        },
         "inputs": meta.inputs,
         "decode": decode,
         "steps": steps,

@@ -34,6 +34,7 @@ mod view;
 
 pub use i18n::{cause_name, kind_name, remedy_text};
 pub use plan::{Step, plan};
+
 pub use sanitize::sanitize_terminal;
 pub use sentence::{cause_evidence_sentence, evidence_sentence};
 
@@ -142,9 +143,32 @@ pub struct InputSummary {
     pub error: Option<String>,
 }
 
+/// Which command the report is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReportKind {
+    /// `analyze`: captures; only causes found are listed.
+    #[default]
+    Analyze,
+    /// `diagnose`: live tests; every cause has a verdict.
+    Diagnose,
+}
+
+impl ReportKind {
+    /// `analyze` or `diagnose` (as in JSON).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Analyze => "analyze",
+            ReportKind::Diagnose => "diagnose",
+        }
+    }
+}
+
 /// Facts about the run that the model does not hold.
 #[derive(Debug, Clone, Default)]
 pub struct ReportMeta {
+    pub kind: ReportKind,
     /// The ghostguard version.
     pub version: &'static str,
     pub inputs: Vec<InputSummary>,

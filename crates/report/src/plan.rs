@@ -39,7 +39,8 @@ const MAX_TARGETS: usize = 4;
 #[must_use]
 pub fn plan(a: &Analysis, lang: Lang) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
-    for cause in &a.causes {
+    // Only causes found have steps (diagnose also lists the others).
+    for cause in a.causes.iter().filter(|c| c.is_found()) {
         for &r in &cause.remedies {
             if let Some(s) = steps.iter_mut().find(|s| s.remedy == r) {
                 if !s.cause_kinds.contains(&cause.cause) {
@@ -129,7 +130,7 @@ fn cause_args<'a>(
 ) -> impl Iterator<Item = &'a str> {
     a.causes
         .iter()
-        .filter(move |c| c.cause == kind)
+        .filter(move |c| c.cause == kind && c.is_found())
         .flat_map(|c| &c.evidence)
         .flat_map(move |e| {
             e.args

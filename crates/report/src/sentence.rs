@@ -64,6 +64,33 @@ pub(crate) const CAUSE_EVIDENCE_CODES: &[(&str, &[&str])] = &[
     ("routing-loop", LOOP_ARGS),
     ("frame-storm", LOOP_ARGS),
     ("phone-rang-for-stranger", &["phone", "calls"]),
+    // diagnose: the live tests
+    ("alg-rewritten", &["transport", "port", "fields"]),
+    ("alg-unchanged", &["transport", "port"]),
+    ("alg-no-answer", &["transport", "port", "error"]),
+    (
+        "source-port-rewritten",
+        &["transport", "port", "local", "observed"],
+    ),
+    (
+        "source-port-kept",
+        &["transport", "port", "local", "observed"],
+    ),
+    ("probe-answered", &["target", "status"]),
+    ("probe-non-sip", &["target"]),
+    ("probe-silent", &["target"]),
+    ("probe-closed", &["target"]),
+    ("capture-clean", &["interface", "seconds", "messages"]),
+    ("gateway", &["address", "mac", "vendor"]),
+    ("gateway-unknown", &["address", "mac"]),
+    // diagnose: why a cause could not be tested
+    ("reflector-unreachable", &["reflector", "error"]),
+    ("probe-not-run", &["error"]),
+    ("capture-failed", &["error"]),
+    ("no-stranger-invite", &["seconds"]),
+    ("binding-not-tested", &[]),
+    ("gateway-not-found", &[]),
+    ("router-age-unknown", &["vendor"]),
 ];
 
 fn get<'a>(args: &'a [(&'static str, String)], name: &str) -> Option<&'a str> {
@@ -145,6 +172,7 @@ pub fn cause_evidence_sentence(e: &CauseEvidence, lang: Lang) -> String {
                 ],
             )
         }
+        "gateway" if get(args, "vendor").is_none() => tr_args(lang, "cev-gateway-unknown", args),
         code if known(CAUSE_EVIDENCE_CODES, code) => tr_args(lang, &format!("cev-{code}"), args),
         code => return other(lang, code, args),
     };
@@ -154,6 +182,8 @@ pub fn cause_evidence_sentence(e: &CauseEvidence, lang: Lang) -> String {
             ("scanner_target", "cev-scanner-target"),
         ],
         "routing-loop" | "frame-storm" => &[("destination", "cev-between")],
+        "alg-rewritten" => &[("field", "cev-alg-change")],
+        "probe-answered" => &[("agent", "cev-probe-agent")],
         _ => &[],
     };
     for (name, id) in extras {
@@ -232,11 +262,25 @@ mod tests {
                 let s = lookup(lang, &format!("cev-{code}"), &args);
                 assert!(s.is_ok(), "{code}: {s:?}");
             }
-            for id in ["cev-addressed-to", "cev-scanner-target", "cev-between"] {
-                let args: Vec<(&str, String)> =
-                    ["addressed_to", "scanner_target", "source", "destination"]
-                        .map(|n| (n, "x".into()))
-                        .into();
+            for id in [
+                "cev-addressed-to",
+                "cev-scanner-target",
+                "cev-between",
+                "cev-alg-change",
+                "cev-probe-agent",
+            ] {
+                let args: Vec<(&str, String)> = [
+                    "addressed_to",
+                    "scanner_target",
+                    "source",
+                    "destination",
+                    "field",
+                    "sent",
+                    "received",
+                    "agent",
+                ]
+                .map(|n| (n, "x".into()))
+                .into();
                 assert!(lookup(lang, id, &args).is_ok(), "{id}");
             }
         }

@@ -118,13 +118,20 @@ pub(crate) fn render(v: &View, color: bool, w: &mut dyn Write) -> io::Result<()>
     ghost_calls(&mut o, v)?;
     sources(&mut o, v)?;
 
-    o.heading(&v.t("heading-causes"))?;
+    o.heading(&v.t(&v.causes_heading))?;
     if v.causes.is_empty() {
         o.line(&v.t("no-causes"))?;
     }
     for (i, c) in v.causes.iter().enumerate() {
-        let title = o.paint(&format!("{}. {}", i + 1, c.title), Style::new().bold());
+        let style = match c.verdict {
+            "found" => Style::new().bold(),
+            _ => Style::new(),
+        };
+        let title = o.paint(&format!("{}. {}", i + 1, c.title), style);
         writeln!(o.w, "{title}")?;
+        if !c.reason.is_empty() {
+            o.field(&v.t("label-why"), &c.reason)?;
+        }
         for e in &c.evidence {
             o.wrapped("   - ", 5, e)?;
         }

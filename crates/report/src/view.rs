@@ -7,11 +7,12 @@ use std::net::IpAddr;
 
 use ghostguard_engine::Analysis;
 use ghostguard_engine::analysis::{GhostCall, SourceReport, format_ts};
+use ghostguard_engine::cause::Verdict;
 
 use crate::i18n::{cause_name, kind_name, level, tr, tr_args, trust_name};
 use crate::plan::{Step, plan};
 use crate::sentence::{and_more, call_result, cause_evidence_sentence, evidence_sentence};
-use crate::{Lang, ReportMeta};
+use crate::{Lang, ReportKind, ReportMeta};
 
 /// Evidence sentences shown per source before "…and N more".
 const MAX_EVIDENCE: usize = 6;
@@ -59,6 +60,10 @@ pub(crate) struct SourceView {
 #[derive(Debug)]
 pub(crate) struct CauseView {
     pub title: String,
+    /// `found`, `not-found` or `not-tested` (a CSS class in HTML).
+    pub verdict: &'static str,
+    /// Why it could not be tested (or what limits the verdict); may be empty.
+    pub reason: String,
     pub evidence: Vec<String>,
 }
 
@@ -76,6 +81,8 @@ pub(crate) struct View {
     pub phones: Vec<PhoneView>,
     pub sources: Vec<SourceView>,
     pub causes: Vec<CauseView>,
+    /// The message id of the causes heading (diagnose lists every cause).
+    pub causes_heading: String,
     pub steps: Vec<Step>,
     pub other: String,
     pub trusted: Vec<String>,
@@ -131,18 +138,27 @@ impl View {
             ),
             _ => String::new(),
         };
-        let (tone, verdict) = verdict(a, lang);
-        let top_cause = a.causes.first().map_or_else(String::new, |c| {
-            tr_args(
-                lang,
-                "verdict-cause",
-                &[
-                    ("cause", cause_name(c.cause, lang)),
-                    ("level", level(c.confidence, lang)),
-                    ("percent", c.confidence.to_string()),
-                ],
-            )
-        });
+        let diagnose = meta.kind == ReportKind::Diagnose;
+        let (tone, verdict) = if diagnose {
+            diagnose_verdict(a, lang)
+        } else {
+            verdict(a, lang)
+        };
+        let top_cause = a
+            .causes
+            .iter()
+            .find(|c| c.is_found())
+            .map_or_else(String::new, |c| {
+                tr_args(
+                    lang,
+                    "verdict-cause",
+                    &[
+                        ("cause", cause_name(c.cause, lang)),
+                        ("level", level(c.confidence, lang)),
+                        ("percent", c.confidence.to_string()),
+                    ],
+                )
+            });
         let bounds = if s.calls_not_tracked + s.sources_evicted > 0 {
             tr_args(
                 lang,
@@ -157,7 +173,14 @@ impl View {
         };
         View {
             lang,
-            title: tr(lang, "report-title"),
+            title: tr(
+                lang,
+                if diagnose {
+                    "diagnose-title"
+                } else {
+                    "report-title"
+                },
+            ),
             version: meta.version,
             inputs: inputs.collect(),
             decode: if counters.is_empty() {
@@ -177,6 +200,12 @@ impl View {
                 .map(|s| source(s, lang))
                 .collect(),
             causes: causes(a, lang),
+            causes_heading: if diagnose {
+                "heading-verdicts"
+            } else {
+                "heading-causes"
+            }
+            .to_string(),
             steps: plan(a, lang),
             other: other(a, lang),
             trusted: a
@@ -364,19 +393,57 @@ fn source(s: &SourceReport, lang: Lang) -> SourceView {
     }
 }
 
+/// The verdict line of a diagnosis: the causes found, or none.
+fn diagnose_verdict(a: &Analysis, lang: Lang) -> (Tone, String) {
+    let found: Vec<String> = a
+        .causes
+        .iter()
+        .filter(|c| c.is_found())
+        .map(|c| cause_name(c.cause, lang))
+        .collect();
+    if found.is_empty() {
+        return (Tone::Clean, tr(lang, "verdict-diagnose-none"));
+    }
+    let strong = a.causes.iter().any(|c| c.is_found() && c.confidence >= 60);
+    let args = [
+        ("count", found.len().to_string()),
+        ("causes", crate::i18n::join_list(lang, &found)),
+    ];
+    let tone = if strong { Tone::Ghost } else { Tone::Abuse };
+    (tone, tr_args(lang, "verdict-diagnose-found", &args))
+}
+
 fn causes(a: &Analysis, lang: Lang) -> Vec<CauseView> {
     a.causes
         .iter()
         .map(|c| CauseView {
-            title: tr_args(
-                lang,
-                "cause-line",
-                &[
-                    ("cause", cause_name(c.cause, lang)),
-                    ("level", level(c.confidence, lang)),
-                    ("percent", c.confidence.to_string()),
-                ],
-            ),
+            title: match c.verdict {
+                Verdict::Found => tr_args(
+                    lang,
+                    "cause-line",
+                    &[
+                        ("cause", cause_name(c.cause, lang)),
+                        ("level", level(c.confidence, lang)),
+                        ("percent", c.confidence.to_string()),
+                    ],
+                ),
+                Verdict::NotFound => tr_args(
+                    lang,
+                    "cause-line-not-found",
+                    &[("cause", cause_name(c.cause, lang))],
+                ),
+                _ => tr_args(
+                    lang,
+                    "cause-line-not-tested",
+                    &[("cause", cause_name(c.cause, lang))],
+                ),
+            },
+            verdict: c.verdict.as_str(),
+            reason: c
+                .reason
+                .as_ref()
+                .map(|r| cause_evidence_sentence(r, lang))
+                .unwrap_or_default(),
             evidence: c
                 .evidence
                 .iter()

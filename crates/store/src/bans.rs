@@ -170,6 +170,27 @@ impl Store {
         let row = sql.fetch_one(self.pool(), "ban_history_count").await?;
         get_u64(&row, "ban_history_count", "n")
     }
+
+    /// Bans of `site` lifted at or after `since`, oldest lift first (how a
+    /// running guard learns that an operator lifted a ban). At most
+    /// `limit` rows.
+    ///
+    /// # Errors
+    /// [`StoreError::Query`], [`StoreError::Corrupt`].
+    pub async fn lifted_since(
+        &self,
+        site: &str,
+        since: UnixMillis,
+        limit: u32,
+    ) -> Result<Vec<Ban>> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM bans WHERE site = "));
+        sql.bind(Arg::Text(site.to_owned()));
+        sql.cmp_i64("lifted_at", ">=", Some(since));
+        sql.push(" ORDER BY lifted_at, id");
+        sql.page(limit, 0);
+        let rows = sql.fetch_all(self.pool(), "lifted_since").await?;
+        rows.iter().map(ban_from_row).collect()
+    }
 }
 
 impl Store {

@@ -109,6 +109,12 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// The database did not answer in time.
+    #[error("store URL {url}: cannot open: no connection after {after:?}")]
+    ConnectTimeout {
+        url: RedactedUrl,
+        after: std::time::Duration,
+    },
     /// A schema migration failed; the schema stays at the previous version.
     #[error("store URL {url}: migration {version} ({name}) failed: {source}")]
     Migrate {

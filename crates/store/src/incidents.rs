@@ -3,101 +3,17 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::error::{Invalid, Result, StoreError};
-use crate::model::{Incident, NewIncident, Recorded, SourceSummary};
+use crate::error::{Result, StoreError};
+use crate::model::{Incident, SourceSummary};
 use crate::query::{Arg, IncidentQuery, SourceQuery, Sql, get, get_bool, get_ip, get_u64};
 use crate::{Store, validate};
 
 const COLUMNS: &str = "id, site, source, kind, detector, code, confidence, evidence, \
     first_seen, last_seen, count, internal, mac, vendor";
 
-const INSERT: &str = "INSERT INTO incidents (site, source, kind, detector, code, confidence, \
-    evidence, first_seen, last_seen, count, internal, mac, vendor) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-    ON CONFLICT (site, source, detector, code) DO NOTHING RETURNING id";
-
-/// Same placeholders as [`INSERT`]. The count saturates at i64::MAX (PostgreSQL
-/// would fail on overflow, SQLite would turn it into a float).
-const BUMP: &str = "UPDATE incidents SET kind = $3, \
-    confidence = CASE WHEN confidence < $6 THEN $6 ELSE confidence END, \
-    evidence = $7, \
-    first_seen = CASE WHEN first_seen > $8 THEN $8 ELSE first_seen END, \
-    last_seen = CASE WHEN last_seen < $9 THEN $9 ELSE last_seen END, \
-    count = CASE WHEN count > 9223372036854775807 - $10 THEN 9223372036854775807 \
-        ELSE count + $10 END, \
-    internal = $11, mac = COALESCE($12, mac), vendor = COALESCE($13, vendor) \
-    WHERE site = $1 AND source = $2 AND detector = $4 AND code = $5 RETURNING id";
-
 impl Store {
-    /// Records an incident, or bumps the stored one with the same
-    /// `(site, source, detector, code)`: `count` grows by `inc.count`,
-    /// `last_seen`/`first_seen` widen, `confidence` keeps the highest, and
-    /// `evidence`, `kind`, `internal` take the new values (`mac`/`vendor`
-    /// unless `None`).
-    ///
-    /// # Errors
-    /// [`StoreError::Invalid`] for a refused field (nothing written),
-    /// [`StoreError::Query`] for the database.
-    pub async fn record_incident(&self, inc: &NewIncident) -> Result<Recorded> {
-        const OP: &str = "record_incident";
-        let site = validate::ident("site", &inc.site)?;
-        let kind = validate::ident("kind", &inc.kind)?;
-        let detector = validate::ident("detector", &inc.detector)?;
-        let code = validate::ident("code", &inc.code)?;
-        if inc.confidence > 100 {
-            return Err(StoreError::Invalid {
-                field: "confidence",
-                problem: Invalid::OutOfRange,
-            });
-        }
-        if inc.first_seen > inc.last_seen {
-            return Err(StoreError::Invalid {
-                field: "last_seen",
-                problem: Invalid::OutOfRange,
-            });
-        }
-        let evidence = validate::json("evidence", &inc.evidence)?;
-        let count = validate::count("count", inc.count)?;
-        let mac = validate::opt_text(inc.mac.as_deref());
-        let vendor = validate::opt_text(inc.vendor.as_deref());
-        let source = inc.source.to_string();
-        // Insert, else bump. A prune deleting the row in between makes the
-        // bump find nothing; then the insert is tried again.
-        for _ in 0..3 {
-            for (sql, new) in [(INSERT, true), (BUMP, false)] {
-                let row = sqlx::query(sql)
-                    .bind(site)
-                    .bind(source.as_str())
-                    .bind(kind)
-                    .bind(detector)
-                    .bind(code)
-                    .bind(i16::from(inc.confidence))
-                    .bind(evidence)
-                    .bind(inc.first_seen)
-                    .bind(inc.last_seen)
-                    .bind(count)
-                    .bind(i16::from(inc.internal))
-                    .bind(mac.as_deref())
-                    .bind(vendor.as_deref())
-                    .fetch_optional(self.pool())
-                    .await
-                    .map_err(StoreError::query(OP))?;
-                if let Some(row) = row {
-                    let id = row.try_get(0).map_err(StoreError::query(OP))?;
-                    return Ok(Recorded { id, new });
-                }
-            }
-        }
-        Err(StoreError::Corrupt {
-            op: OP,
-            column: "id",
-            value: "neither inserted nor updated".to_owned(),
-        })
-    }
-
     /// One incident by id.
     ///
     /// # Errors

@@ -38,13 +38,14 @@ mod ranking;
 mod schema;
 mod stats;
 mod status;
+mod upsert;
 mod validate;
 
 use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use error::{Invalid, RedactedUrl, Result, StoreError};
 pub use model::{
@@ -120,18 +121,45 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl { url: redacted });
         };
-        let mut pool_opts = AnyPoolOptions::new()
-            .max_connections(opts.max_connections.max(1))
-            .acquire_timeout(opts.connect_timeout);
-        if backend == Backend::Sqlite {
-            let pragmas = format!(
+        let pragmas = match backend {
+            Backend::Sqlite => Some(format!(
                 "PRAGMA busy_timeout = {}; PRAGMA synchronous = {}",
                 opts.busy_timeout.as_millis().min(i32::MAX as u128),
                 match opts.sqlite_sync {
                     SqliteSync::Full => "FULL",
                     SqliteSync::Normal => "NORMAL",
                 }
-            );
+            )),
+            Backend::Postgres => None,
+        };
+        let open_err = |source| StoreError::Open {
+            url: redacted.clone(),
+            source,
+        };
+        // One plain connection first: the pool would retry a failing
+        // connect until its timeout and report only "timed out", hiding
+        // the cause (refused, bad password, not a database).
+        let mut probe =
+            tokio::time::timeout(opts.connect_timeout, AnyConnection::connect(&connect_url))
+                .await
+                .map_err(|_| StoreError::ConnectTimeout {
+                    url: redacted.clone(),
+                    after: opts.connect_timeout,
+                })?
+                .map_err(open_err)?;
+        if let Some(pragmas) = &pragmas {
+            probe
+                .execute(sqlx::AssertSqlSafe(pragmas.as_str()))
+                .await
+                .map_err(open_err)?;
+            // Persistent in the file; needs a moment without other writers.
+            set_wal(&mut probe).await.map_err(open_err)?;
+        }
+        let _ = probe.close().await;
+        let mut pool_opts = AnyPoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .acquire_timeout(opts.connect_timeout);
+        if let Some(pragmas) = pragmas {
             pool_opts = pool_opts.after_connect(move |conn, _| {
                 let pragmas = pragmas.clone();
                 Box::pin(async move {
@@ -140,15 +168,7 @@ impl Store {
                 })
             });
         }
-        let open_err = |source| StoreError::Open {
-            url: redacted.clone(),
-            source,
-        };
         let pool = pool_opts.connect(&connect_url).await.map_err(open_err)?;
-        if backend == Backend::Sqlite {
-            // Persistent in the file; needs a moment without other writers.
-            set_wal(&pool).await.map_err(open_err)?;
-        }
         schema::migrate(&pool, backend, &redacted).await?;
         Ok(Store {
             pool,
@@ -212,11 +232,14 @@ fn sqlite_url(rest: &str, redacted: &RedactedUrl) -> Result<String> {
     Ok(format!("sqlite://{path}?{query}{sep}{mode}"))
 }
 
-async fn set_wal(pool: &AnyPool) -> Result<(), sqlx::Error> {
+async fn set_wal(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     let mut attempt = 0u64;
     loop {
         attempt += 1;
-        match sqlx::query("PRAGMA journal_mode = WAL").execute(pool).await {
+        match sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&mut *conn)
+            .await
+        {
             // Changing the journal mode cannot wait on busy_timeout.
             Err(sqlx::Error::Database(e)) if attempt < 20 && e.message().contains("locked") => {
                 tokio::time::sleep(Duration::from_millis(25 * attempt)).await;

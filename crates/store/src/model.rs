@@ -278,8 +278,13 @@ pub enum Backend {
 }
 
 /// What [`crate::Store::health`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Health {
     pub backend: Backend,
     pub schema_version: i64,
+    /// SQLite: the journal mode in force (`wal` expected).
+    pub journal_mode: Option<String>,
+    /// SQLite: the `synchronous` setting of a pooled connection
+    /// (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
+    pub synchronous: Option<i64>,
 }

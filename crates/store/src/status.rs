@@ -1,9 +1,10 @@
 //! Guard heartbeats, totals, the activity chart and the health check.
 
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::error::{Invalid, Result, StoreError};
-use crate::model::{Bucket, Health, Heartbeat, Totals, UnixMillis};
+use crate::model::{Backend, Bucket, Health, Heartbeat, Totals, UnixMillis};
 use crate::query::{Arg, Sql, get, get_u64};
 use crate::{Store, schema, validate};
 
@@ -162,17 +163,35 @@ impl Store {
         Ok(out)
     }
 
-    /// Checks the database answers and reports the schema version.
+    /// Checks the database answers; reports the schema version and, on
+    /// SQLite, the durability settings in force.
     ///
     /// # Errors
     /// [`StoreError::Query`].
     pub async fn health(&self) -> Result<Health> {
+        const OP: &str = "health";
         let schema_version = schema::current_version(self.pool())
             .await
-            .map_err(StoreError::query("health"))?;
+            .map_err(StoreError::query(OP))?;
+        let (mut journal_mode, mut synchronous) = (None, None);
+        if self.backend() == Backend::Sqlite {
+            let mut conn = self.pool().acquire().await.map_err(StoreError::query(OP))?;
+            let pragma = async |conn: &mut AnyConnection, sql: &'static str| {
+                sqlx::query(sql)
+                    .fetch_one(conn)
+                    .await
+                    .map_err(StoreError::query(OP))
+            };
+            let row = pragma(&mut conn, "PRAGMA journal_mode").await?;
+            journal_mode = Some(get(&row, OP, "journal_mode")?);
+            let row = pragma(&mut conn, "PRAGMA synchronous").await?;
+            synchronous = Some(get(&row, OP, "synchronous")?);
+        }
         Ok(Health {
             backend: self.backend(),
             schema_version,
+            journal_mode,
+            synchronous,
         })
     }
 }

@@ -24,15 +24,22 @@ pub enum CauseKind {
     Loop,
     /// The phone rings for SIP from anyone, not only its provider.
     OpenPhone,
+    /// Hardware NAT (or a NAT that behaves like it) rewrites source ports
+    /// or drops bindings in ways that break SIP.
+    HardwareNat,
+    /// An old or unknown modem/router without proper VoIP support.
+    OldRouter,
 }
 
 impl CauseKind {
     /// Every cause, in the order to fix them.
-    pub const ALL: [CauseKind; 5] = [
+    pub const ALL: [CauseKind; 7] = [
         CauseKind::InfectedHost,
         CauseKind::Loop,
         CauseKind::PortForward,
         CauseKind::SipAlg,
+        CauseKind::HardwareNat,
+        CauseKind::OldRouter,
         CauseKind::OpenPhone,
     ];
 
@@ -44,6 +51,8 @@ impl CauseKind {
             CauseKind::InfectedHost => "infected-host",
             CauseKind::Loop => "loop",
             CauseKind::OpenPhone => "open-phone",
+            CauseKind::HardwareNat => "hardware-nat",
+            CauseKind::OldRouter => "old-router",
         }
     }
 }
@@ -143,18 +152,97 @@ impl CauseEvidence {
     }
 }
 
-/// A cause the evidence supports.
+/// What a test (or a capture) says about one cause.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Verdict {
+    /// The evidence shows the cause is present.
+    #[default]
+    Found,
+    /// It was tested and is not present (as far as the test can see).
+    NotFound,
+    /// It could not be tested; [`Cause::reason`] says why.
+    NotTested,
+}
+
+impl Verdict {
+    /// The stable id (as in JSON).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Found => "found",
+            Verdict::NotFound => "not-found",
+            Verdict::NotTested => "not-tested",
+        }
+    }
+}
+
+/// One cause with its verdict: the model `analyze` and `diagnose` share.
+///
+/// `analyze` lists only causes it found (a capture cannot show absence);
+/// `diagnose` lists every cause, each found, not found or not tested.
 #[derive(Clone, Debug, Serialize)]
 pub struct Cause {
     pub cause: CauseKind,
-    /// 0–100.
+    /// Found, not found, or could not be tested.
+    pub verdict: Verdict,
+    /// 0–100: how sure the verdict is.
     pub confidence: u8,
     pub evidence: Vec<CauseEvidence>,
-    /// In the order to try them.
+    /// Why it could not be tested, or what limits a "not found".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<CauseEvidence>,
+    /// In the order to try them (empty unless found).
     pub remedies: Vec<Remedy>,
 }
 
 impl Cause {
+    /// A cause the evidence shows, with its remedies.
+    #[must_use]
+    pub fn found(kind: CauseKind, confidence: u8, evidence: Vec<CauseEvidence>) -> Cause {
+        Cause {
+            cause: kind,
+            verdict: Verdict::Found,
+            confidence,
+            evidence,
+            reason: None,
+            remedies: Cause::remedies_for(kind),
+        }
+    }
+
+    /// A cause tested and not present; `evidence` says what was tested.
+    #[must_use]
+    pub fn not_found(kind: CauseKind, evidence: Vec<CauseEvidence>) -> Cause {
+        Cause {
+            cause: kind,
+            verdict: Verdict::NotFound,
+            confidence: 0,
+            evidence,
+            reason: None,
+            remedies: Vec::new(),
+        }
+    }
+
+    /// A cause that could not be tested, and why.
+    #[must_use]
+    pub fn not_tested(kind: CauseKind, reason: CauseEvidence) -> Cause {
+        Cause {
+            cause: kind,
+            verdict: Verdict::NotTested,
+            confidence: 0,
+            evidence: Vec::new(),
+            reason: Some(reason),
+            remedies: Vec::new(),
+        }
+    }
+
+    /// Whether the verdict is [`Verdict::Found`].
+    #[must_use]
+    pub fn is_found(&self) -> bool {
+        self.verdict == Verdict::Found
+    }
+
     /// The remedies for a cause, in order.
     #[must_use]
     pub fn remedies_for(kind: CauseKind) -> Vec<Remedy> {
@@ -183,6 +271,8 @@ impl Cause {
             CauseKind::OpenPhone => {
                 vec![PhoneTrustedServersOnly, ChangeSipPort, FirewallProviderOnly]
             }
+            CauseKind::HardwareNat => vec![DisableHardwareNat, RestartEquipment, ReplaceRouter],
+            CauseKind::OldRouter => vec![ReplaceRouter, IsolatePhoneTest],
         }
     }
 
@@ -196,7 +286,9 @@ impl Cause {
             CauseKind::Loop => 1,
             CauseKind::PortForward => 2,
             CauseKind::SipAlg => 3,
-            CauseKind::OpenPhone => 4,
+            CauseKind::HardwareNat => 4,
+            CauseKind::OldRouter => 5,
+            CauseKind::OpenPhone => 6,
         }
     }
 }

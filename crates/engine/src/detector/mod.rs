@@ -18,6 +18,8 @@ mod bruteforce;
 mod enumeration;
 mod flood;
 mod signature;
+
+pub use signature::strongest as inline_signature;
 mod structure;
 mod sweep;
 mod tollfraud;

@@ -79,6 +79,31 @@ impl Signatures {
     }
 }
 
+/// The strongest signature an initial request matches (inline verdicts:
+/// judged on the packet alone, before the engine has seen it). In-dialog
+/// requests and responses never match, as in the detector.
+#[must_use]
+pub fn strongest<'r>(
+    rules: &'r Rules,
+    d: &ghostguard_packet::Datagram<'_>,
+    m: &ghostguard_sip::Message<'_>,
+) -> Option<&'r crate::rules::Signature> {
+    let (src, dst) = (d.src.ip(), d.dst.ip());
+    let ctx = Ctx::new(d, m, src, dst, false, false, false);
+    if !ctx.is_request() || ctx.in_dialog() {
+        return None;
+    }
+    let mut best: Option<&crate::rules::Signature> = None;
+    Signatures::fields(&ctx, |field, value| {
+        if let Some((_, sig)) = rules.best_match(field, value)
+            && best.is_none_or(|b| sig.confidence > b.confidence)
+        {
+            best = Some(sig);
+        }
+    });
+    best
+}
+
 impl Detector for Signatures {
     fn name(&self) -> &'static str {
         "signature"

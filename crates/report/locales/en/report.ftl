@@ -201,6 +201,43 @@ cev-phone-rang-for-stranger = Phone { $phone } rang { $calls } { $calls ->
        *[other] times
     } for a caller that is not your provider.
 
+## Diagnose (live tests; every cause gets a verdict)
+
+diagnose-title = ghostguard diagnosis
+diagnose-input = Reflector: { $reflector }. Live capture: { $capture }.
+verdict-diagnose-found = { $count ->
+        [one] One cause found
+       *[other] { $count } causes found
+    }: { $causes }
+verdict-diagnose-none = No cause found
+heading-verdicts = Causes, one by one
+cause-line-not-found = { $cause }: not found
+cause-line-not-tested = { $cause }: could not test
+cause-hardware-nat = The router's hardware NAT changes ports in a way that can break SIP
+cause-old-router = The modem or router is old or unknown and may not handle VoIP well
+cev-alg-rewritten = Over { $transport } port { $port } the test message arrived changed: { $fields }.
+cev-alg-change = { $field } was sent as "{ $sent }" and arrived as "{ $received }".
+cev-alg-unchanged = Over { $transport } port { $port } the test message arrived exactly as it was sent.
+cev-alg-no-answer = Over { $transport } port { $port } no echo came back: { $error }.
+cev-source-port-rewritten = Over { $transport } port { $port } the router changed the source port: sent from { $local }, seen on the internet as { $observed }.
+cev-source-port-kept = Over { $transport } port { $port } the router kept the source port ({ $local } was seen as { $observed }).
+cev-probe-answered = A SIP test message from the internet to your public address { $target } was answered (status { $status }): something in your network accepts SIP from anyone.
+cev-probe-agent = The device that answered calls itself "{ $agent }".
+cev-probe-non-sip = Something answered a SIP test message to your public address { $target }, but not in SIP.
+cev-probe-silent = Nothing answered a SIP test message from the internet to your public address { $target }.
+cev-probe-closed = Your public address { $target } refused a SIP test message from the internet (the port is closed).
+cev-capture-clean = Listened { $seconds } seconds on { $interface } ({ $messages } SIP messages) and saw nothing of this kind.
+cev-gateway = Your router is { $address } (MAC { $mac }, made by { $vendor }).
+cev-gateway-unknown = Your router is { $address } (MAC { $mac }); its maker is unknown, which is common for old or cheap modems.
+cev-reflector-unreachable = The reflector { $reflector } could not be reached: { $error }.
+cev-probe-not-run = The test from the internet could not run: { $error }.
+cev-capture-failed = The live capture could not run: { $error }.
+cev-no-stranger-invite = No call from a stranger reached a phone during the { $seconds } seconds of capture, so this cannot be judged now.
+cev-binding-not-tested = How long the router keeps a NAT binding open was not measured.
+cev-gateway-not-found = The router's address or MAC could not be read on this machine.
+cev-router-age-unknown = Its model and age cannot be seen from the network: check the { $vendor } router against your provider's list of supported routers.
+label-why = Why
+
 ## HTML
 
 html-subtitle = SIP scanners and ghost calls

@@ -201,6 +201,43 @@ cev-frame-storm = { $messages } pakketten werden ongewijzigd herhaald op het net
 cev-between = Tussen { $source } en { $destination }.
 cev-phone-rang-for-stranger = Toestel { $phone } ging { $calls } keer over voor een beller die niet uw provider is.
 
+## Diagnose (live tests; elke oorzaak krijgt een oordeel)
+
+diagnose-title = ghostguard-diagnose
+diagnose-input = Reflector: { $reflector }. Live opname: { $capture }.
+verdict-diagnose-found = { $count ->
+        [one] Eén oorzaak gevonden
+       *[other] { $count } oorzaken gevonden
+    }: { $causes }
+verdict-diagnose-none = Geen oorzaak gevonden
+heading-verdicts = De oorzaken één voor één
+cause-line-not-found = { $cause }: niet gevonden
+cause-line-not-tested = { $cause }: kon niet getest worden
+cause-hardware-nat = Hardware NAT in de router verandert poorten op een manier die SIP kan breken
+cause-old-router = Het modem of de router is oud of onbekend en kan VoIP mogelijk niet goed aan
+cev-alg-rewritten = Via { $transport } poort { $port } kwam het testbericht veranderd aan: { $fields }.
+cev-alg-change = { $field } werd verstuurd als "{ $sent }" en kwam aan als "{ $received }".
+cev-alg-unchanged = Via { $transport } poort { $port } kwam het testbericht precies zo aan als het verstuurd was.
+cev-alg-no-answer = Via { $transport } poort { $port } kwam geen echo terug: { $error }.
+cev-source-port-rewritten = Via { $transport } poort { $port } veranderde de router de bronpoort: verstuurd vanaf { $local }, op internet gezien als { $observed }.
+cev-source-port-kept = Via { $transport } poort { $port } hield de router de bronpoort gelijk ({ $local } werd gezien als { $observed }).
+cev-probe-answered = Een SIP-testbericht vanaf internet naar uw publieke adres { $target } kreeg antwoord (status { $status }): iets in uw netwerk neemt SIP van iedereen aan.
+cev-probe-agent = Het apparaat dat antwoordde noemt zich "{ $agent }".
+cev-probe-non-sip = Iets antwoordde op een SIP-testbericht naar uw publieke adres { $target }, maar niet in SIP.
+cev-probe-silent = Niets antwoordde op een SIP-testbericht vanaf internet naar uw publieke adres { $target }.
+cev-probe-closed = Uw publieke adres { $target } weigerde een SIP-testbericht vanaf internet (de poort is dicht).
+cev-capture-clean = { $seconds } seconden meegeluisterd op { $interface } ({ $messages } SIP-berichten), en niets van deze soort gezien.
+cev-gateway = Uw router is { $address } (MAC { $mac }, merk { $vendor }).
+cev-gateway-unknown = Uw router is { $address } (MAC { $mac }); het merk is onbekend, wat vaak voorkomt bij oude of goedkope modems.
+cev-reflector-unreachable = De reflector { $reflector } was niet bereikbaar: { $error }.
+cev-probe-not-run = De test vanaf internet kon niet draaien: { $error }.
+cev-capture-failed = De live opname kon niet draaien: { $error }.
+cev-no-stranger-invite = Tijdens de opname van { $seconds } seconden kwam geen gesprek van een vreemde bij een toestel aan, dus dit valt nu niet te beoordelen.
+cev-binding-not-tested = Hoe lang de router een NAT-verbinding openhoudt, is niet gemeten.
+cev-gateway-not-found = Het adres of de MAC van de router kon op deze computer niet gelezen worden.
+cev-router-age-unknown = Model en leeftijd zijn niet via het netwerk te zien: vergelijk de router van { $vendor } met de lijst van ondersteunde routers van uw provider.
+label-why = Waarom
+
 ## HTML
 
 html-subtitle = SIP-scanners en spookgesprekken

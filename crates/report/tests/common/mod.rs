@@ -56,12 +56,7 @@ pub fn cev(code: &'static str, args: &[(&'static str, &str)]) -> CauseEvidence {
 }
 
 pub fn cause(kind: CauseKind, confidence: u8, evidence: Vec<CauseEvidence>) -> Cause {
-    Cause {
-        cause: kind,
-        confidence,
-        evidence,
-        remedies: Cause::remedies_for(kind),
-    }
+    Cause::found(kind, confidence, evidence)
 }
 
 /// A source that sent `messages` requests between `first` and `last`.
@@ -199,6 +194,7 @@ pub fn analysis(
 
 pub fn meta() -> ReportMeta {
     ReportMeta {
+        kind: ghostguard_report::ReportKind::Analyze,
         version: "0.1.0",
         inputs: vec![InputSummary {
             path: "office.pcapng".into(),

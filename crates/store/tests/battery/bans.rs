@@ -68,6 +68,19 @@ async fn ban_lifecycle(db: Db) {
             .await
             .unwrap()
     );
+    // a running guard learns of the lift
+    let lifted = store.lifted_since("edge", T0 + 2 * HOUR, 10).await.unwrap();
+    assert_eq!(lifted.len(), 1);
+    assert_eq!(lifted[0].ip, ip("198.51.100.9"));
+    assert_eq!(lifted[0].lifted_by.as_deref(), Some("bob"));
+    assert!(
+        store
+            .lifted_since("edge", T0 + 2 * HOUR + 1, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.lifted_since("core", 0, 10).await.unwrap().is_empty());
     // an expired ban cannot be lifted; a ban on another site is untouched
     assert!(
         !store

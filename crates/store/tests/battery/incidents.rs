@@ -12,6 +12,7 @@ battery!(
     sources_summarise_incidents,
     hostile_input_is_refused_or_cut,
     ipv6_sources_are_canonical,
+    batches_are_all_or_nothing,
 );
 
 async fn upsert_bumps_count_and_widens_times(db: Db) {
@@ -360,4 +361,43 @@ async fn ipv6_sources_are_canonical(db: Db) {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].id, first.id);
     assert_eq!(got[0].source.to_string(), "2001:db8::1");
+}
+
+async fn batches_are_all_or_nothing(db: Db) {
+    let store = db.open().await;
+    let mut bad = incident("edge", "192.0.2.9", "sig.ua", T0);
+    bad.evidence = "{".into();
+    let batch = [
+        incident("edge", "192.0.2.1", "sig.ua", T0),
+        incident("edge", "192.0.2.2", "sig.ua", T0),
+        bad,
+    ];
+    assert!(matches!(
+        store.record_incidents(&batch).await,
+        Err(StoreError::Invalid {
+            field: "evidence",
+            ..
+        })
+    ));
+    assert_eq!(
+        store
+            .count_incidents(&IncidentQuery::default())
+            .await
+            .unwrap(),
+        0
+    );
+
+    let batch = [
+        incident("edge", "192.0.2.1", "sig.ua", T0),
+        incident("edge", "192.0.2.2", "sig.ua", T0),
+        incident("edge", "192.0.2.1", "sig.ua", T0 + 1),
+    ];
+    let got = store.record_incidents(&batch).await.unwrap();
+    assert_eq!(
+        got.iter().map(|r| r.new).collect::<Vec<_>>(),
+        [true, true, false]
+    );
+    assert_eq!(got[0].id, got[2].id);
+    assert_eq!(store.incident(got[0].id).await.unwrap().unwrap().count, 2);
+    assert!(store.record_incidents(&[]).await.unwrap().is_empty());
 }

@@ -10,6 +10,7 @@ mod bans;
 mod incidents;
 mod misc;
 mod ranking;
+mod text;
 
 use std::future::Future;
 use std::net::IpAddr;

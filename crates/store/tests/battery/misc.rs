@@ -9,6 +9,7 @@ use crate::{DAY, Db, HOUR, T0, battery, incident, ip};
 
 battery!(
     opening_twice_migrates_once,
+    concurrent_first_opens_agree,
     newer_schema_is_refused,
     ghost_calls_are_recorded_and_queried,
     heartbeats_replace_per_site,
@@ -41,6 +42,19 @@ async fn opening_twice_migrates_once(db: Db) {
         .await
         .unwrap();
     assert_eq!(rows, SCHEMA_VERSION);
+}
+
+/// Guards starting at once on a fresh store: one migrates, the others
+/// wait or retry, and all end up open on the same schema.
+async fn concurrent_first_opens_agree(db: Db) {
+    let opens = (0..4).map(|_| {
+        let url = db.url.clone();
+        tokio::spawn(async move { Store::open(&url, &StoreOptions::default()).await })
+    });
+    for h in opens.collect::<Vec<_>>() {
+        let store = h.await.unwrap().unwrap();
+        assert_eq!(store.health().await.unwrap().schema_version, SCHEMA_VERSION);
+    }
 }
 
 async fn newer_schema_is_refused(db: Db) {

@@ -1,0 +1,97 @@
+//! Arguments of `guard` and the operator commands around it.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+/// Where the guard's config lives unless `--config` says otherwise.
+pub const DEFAULT_CONFIG: &str = "/etc/ghostguard/guard.toml";
+
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    #[arg(short, long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// Print the nftables ruleset it would install, and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete the `inet ghostguard` table (and its iptables queue chain),
+    /// lifting all protection, and exit.
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Parse and validate a guard config; touch nothing.
+    Check {
+        #[arg(value_name = "FILE", default_value = DEFAULT_CONFIG)]
+        file: PathBuf,
+        /// Also look up the trusted servers' DNS names.
+        #[arg(long)]
+        resolve: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BansArgs {
+    #[arg(short, long, value_name = "FILE", default_value = DEFAULT_CONFIG, global = true)]
+    pub config: PathBuf,
+    #[command(subcommand)]
+    pub action: BansAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BansAction {
+    /// Bans in force (store and kernel).
+    List {
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+    /// Ban an address now (kernel and store).
+    Add {
+        ip: IpAddr,
+        /// How long, e.g. `1h`, `7d`.
+        #[arg(long, default_value = "1d")]
+        time: humantime::Duration,
+        #[arg(long, default_value = "banned by hand")]
+        reason: String,
+    },
+    /// Lift a ban (kernel and store); the running guard notices.
+    Del { ip: IpAddr },
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentsArgs {
+    #[arg(short, long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// Only incidents seen within this time, e.g. `1h`, `2d`.
+    #[arg(long)]
+    pub since: Option<humantime::Duration>,
+    #[arg(long)]
+    pub source: Option<IpAddr>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(short, long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,285 @@
+//! Operator commands around the guard: `config check`, `bans`,
+//! `incidents`, `status`. They work while the daemon runs: the store is
+//! shared (SQLite WAL or PostgreSQL) and the kernel sets are changed in
+//! atomic batches; the daemon picks up lifted bans from the store.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use ghostguard_firewall::{self as fw, Firewall};
+use ghostguard_guard::Mode;
+use ghostguard_guard::trusted::{Dns, TrustedServers};
+use ghostguard_store::{BanOrigin, IncidentQuery, NewBan};
+
+use crate::guard::{cli_actor, firewall_spec, load_config, load_rules, open_store};
+use crate::guard_cli::{
+    BansAction, BansArgs, ConfigAction, ConfigArgs, IncidentsArgs, ListFormat, StatusArgs,
+};
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn now_ms() -> i64 {
+    ghostguard_guard::sources::now().as_millis()
+}
+
+fn when(ms: i64) -> String {
+    let t = std::time::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+pub fn config(args: &ConfigArgs) -> Result<ExitCode> {
+    let ConfigAction::Check { file, resolve } = &args.action;
+    let cfg = load_config(file)?;
+    load_rules(&cfg)?;
+    let mut trusted = TrustedServers::new(&cfg)?;
+    if *resolve && trusted.has_names() {
+        let dns = Dns::system().map_err(anyhow::Error::msg)?;
+        let r = runtime()?.block_on(trusted.refresh(&dns));
+        for (name, why, _) in &r.failures {
+            println!("warning: trusted server `{name}` does not resolve: {why}");
+        }
+    }
+    let nets = trusted.current();
+    // The kernel spec is checked too (ports, networks, queue support).
+    if cfg.inspect.queue.is_none() {
+        firewall_spec(&cfg, &nets)?;
+    }
+    println!(
+        "{}: OK ({:?} mode, policy {:?}, site {}, {} trusted prefixes{}, store {})",
+        file.display(),
+        cfg.mode,
+        cfg.policy,
+        cfg.site(),
+        nets.len(),
+        if trusted.has_names() && !*resolve {
+            " + DNS names (use --resolve to look them up)"
+        } else {
+            ""
+        },
+        redact(&cfg.store.url)
+    );
+    if cfg.policy == ghostguard_guard::Policy::Observe && cfg.mode != Mode::Monitor {
+        println!("note: policy is observe: nothing is dropped until `policy = \"enforce\"`");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn redact(url: &str) -> String {
+    ghostguard_store::RedactedUrl::new(url).as_str().to_string()
+}
+
+pub fn bans(args: &BansArgs) -> Result<ExitCode> {
+    let cfg = load_config(&args.config)?;
+    let site = cfg.site().to_string();
+    let rt = runtime()?;
+    let store = rt.block_on(open_store(&cfg))?;
+    let kernel = cfg.mode != Mode::Monitor;
+    match &args.action {
+        BansAction::List { format } => {
+            let now = now_ms();
+            let list = rt.block_on(store.active_bans(&site, now))?;
+            let in_kernel: Vec<fw::BanEntry> = if kernel {
+                fw::Nft::new().bans().unwrap_or_else(|e| {
+                    eprintln!("ghostguard: cannot list the kernel's bans: {e}");
+                    Vec::new()
+                })
+            } else {
+                Vec::new()
+            };
+            if *format == ListFormat::Json {
+                let v: Vec<_> = list
+                    .iter()
+                    .map(|b| {
+                        let k = in_kernel.iter().find(|k| k.ip == b.ip);
+                        serde_json::json!({
+                            "ip": b.ip, "reason": b.reason, "origin": b.origin, "actor": b.actor,
+                            "created_at": b.created_at, "expires_at": b.expires_at,
+                            "in_kernel": k.is_some(),
+                            "kernel_remaining_secs": k.and_then(|k| k.remaining).map(|d| d.as_secs()),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!(
+                    "{:<40} {:<7} {:<21} {:<6} reason",
+                    "address", "origin", "until", "kernel"
+                );
+                for b in &list {
+                    let k = in_kernel.iter().any(|k| k.ip == b.ip);
+                    println!(
+                        "{:<40} {:<7} {:<21} {:<6} {}",
+                        b.ip.to_string(),
+                        b.origin.as_str(),
+                        b.expires_at.map_or("never".into(), when),
+                        if !kernel {
+                            "-"
+                        } else if k {
+                            "yes"
+                        } else {
+                            "NO"
+                        },
+                        b.reason
+                    );
+                }
+                println!("{} bans in force", list.len());
+            }
+        }
+        BansAction::Add { ip, time, reason } => {
+            let ttl: Duration = (*time).into();
+            if kernel {
+                fw::Nft::new()
+                    .ban(&[fw::Ban { ip: *ip, ttl }])
+                    .context("cannot add the ban to the kernel (is `ghostguard guard` installed? run as root)")?;
+            }
+            let now = now_ms();
+            rt.block_on(store.record_ban(&NewBan {
+                site,
+                ip: *ip,
+                reason: reason.clone(),
+                origin: BanOrigin::Manual,
+                actor: cli_actor(),
+                created_at: now,
+                expires_at: Some(now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2)),
+            }))?;
+            println!("banned {ip} for {}", humantime::format_duration(ttl));
+        }
+        BansAction::Del { ip } => {
+            if kernel {
+                fw::Nft::new()
+                    .unban(&[*ip])
+                    .context("cannot lift the ban in the kernel (run as root)")?;
+            }
+            let lifted = rt.block_on(store.lift_ban(&site, *ip, &cli_actor(), now_ms()))?;
+            if lifted {
+                println!("lifted the ban of {ip}");
+            } else {
+                println!(
+                    "{ip} had no ban in force in the store (removed from the kernel set if it was there)"
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn incidents(args: &IncidentsArgs) -> Result<ExitCode> {
+    let cfg = load_config(&args.config)?;
+    let rt = runtime()?;
+    let store = rt.block_on(open_store(&cfg))?;
+    let since = args.since.map(|d| {
+        let d: Duration = d.into();
+        now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+    });
+    let list = rt.block_on(store.incidents(&IncidentQuery {
+        site: Some(cfg.site().to_string()),
+        source: args.source,
+        since,
+        limit: args.limit.clamp(1, ghostguard_store::MAX_LIMIT),
+        ..Default::default()
+    }))?;
+    if args.format == ListFormat::Json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<21} {:<40} {:<12} {:>4} {:>6}  what",
+        "last seen", "source", "kind", "conf", "count"
+    );
+    for i in &list {
+        let mac = i
+            .mac
+            .as_deref()
+            .map(|m| {
+                format!(
+                    " [{m}{}]",
+                    i.vendor
+                        .as_deref()
+                        .map(|v| format!(" {v}"))
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        println!(
+            "{:<21} {:<40} {:<12} {:>4} {:>6}  {}: {}{mac}",
+            when(i.last_seen),
+            i.source.to_string(),
+            i.kind,
+            i.confidence,
+            i.count,
+            i.detector,
+            i.code
+        );
+    }
+    println!("{} incidents", list.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn status(args: &StatusArgs) -> Result<ExitCode> {
+    let cfg = load_config(&args.config)?;
+    let site = cfg.site().to_string();
+    let rt = runtime()?;
+    let store = rt.block_on(open_store(&cfg))?;
+    let now = now_ms();
+    let hb = rt.block_on(store.heartbeat(&site))?;
+    let totals = rt.block_on(store.totals(Some(&site), now))?;
+    let table = if cfg.mode == Mode::Monitor {
+        None
+    } else {
+        Some(fw::Nft::new().list_table().is_ok())
+    };
+    let alive = hb.as_ref().is_some_and(|h| now - h.last_seen < 30_000);
+    if args.format == ListFormat::Json {
+        let v = serde_json::json!({
+            "site": site,
+            "running": alive,
+            "last_heartbeat": hb.as_ref().map(|h| h.last_seen),
+            "daemon": hb.as_ref().and_then(|h| serde_json::from_str::<serde_json::Value>(&h.stats).ok()),
+            "table_installed": table,
+            "totals": totals,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "site:        {site} ({:?} mode, policy {:?})",
+            cfg.mode, cfg.policy
+        );
+        println!(
+            "daemon:      {}",
+            match &hb {
+                Some(h) if alive => format!("running (heartbeat {})", when(h.last_seen)),
+                Some(h) => format!("NOT running (last heartbeat {})", when(h.last_seen)),
+                None => "never ran with this store".into(),
+            }
+        );
+        if let Some(t) = table {
+            println!(
+                "table:       inet ghostguard {}",
+                if t { "installed" } else { "NOT installed" }
+            );
+        }
+        println!(
+            "store:       {} incidents, {} sources, {} bans in force, {} ghost calls",
+            totals.incidents, totals.sources, totals.active_bans, totals.ghost_calls
+        );
+        if let Some(s) = hb
+            .as_ref()
+            .and_then(|h| serde_json::from_str::<serde_json::Value>(&h.stats).ok())
+        {
+            println!(
+                "inspected:   {} packets, {} batches dropped, ban latency last {} µs / worst {} µs",
+                s["packets"],
+                s["batches_dropped"],
+                s["ban_latency_last_us"],
+                s["ban_latency_max_us"]
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
