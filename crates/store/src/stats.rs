@@ -50,9 +50,26 @@ pub struct EngineStats {
 
 impl GuardStats {
     /// Reads a heartbeat's stats; anything unreadable counts as empty.
+    /// The guard daemon's flat counters (`packets`, `batches_dropped`,
+    /// `malformed_input`, `store_errors`, `ban_errors` at the top level)
+    /// fill [`EngineStats`] when it has no `engine` object.
     #[must_use]
     pub fn parse(json: &str) -> GuardStats {
-        serde_json::from_str(json).unwrap_or_default()
+        let v: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+        let mut s: GuardStats = serde_json::from_value(v.clone()).unwrap_or_default();
+        if v.get("engine").is_none() {
+            let n = |k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+            s.engine = EngineStats {
+                packets: n("packets"),
+                backlog_dropped: n("batches_dropped"),
+                decode_errors: n("malformed_input"),
+                sources_tracked: n("sources_tracked"),
+                sources_evicted: n("sources_evicted"),
+                store_errors: n("store_errors"),
+                firewall_errors: n("ban_errors"),
+            };
+        }
+        s
     }
 
     /// The JSON text for [`crate::Heartbeat::stats`].
@@ -84,5 +101,16 @@ mod tests {
         assert_eq!(newer.engine.packets, 3);
         assert!(newer.messages.is_empty());
         assert_eq!(GuardStats::parse("not json"), GuardStats::default());
+        let flat = GuardStats::parse(
+            r#"{"packets":10,"malformed_input":2,"ban_errors":1,"mode":"gateway"}"#,
+        );
+        assert_eq!(
+            (
+                flat.engine.packets,
+                flat.engine.decode_errors,
+                flat.engine.firewall_errors
+            ),
+            (10, 2, 1)
+        );
     }
 }

@@ -11,6 +11,7 @@
 //! | `ghostguard_guard_up` | gauge | site | heartbeat younger than 3 minutes |
 //! | `ghostguard_guard_heartbeat_age_seconds` | gauge | site | |
 //! | `ghostguard_engine_*_total`, `ghostguard_engine_sources_tracked` | counter/gauge | site | guard heartbeat |
+//! | `ghostguard_guard_stat` | gauge | site, name | every number of the heartbeat |
 //! | `ghostguard_store_up`, `ghostguard_store_query_seconds`, `ghostguard_store_schema_version` | gauge | backend | this scrape |
 //! | `ghostguard_alerts_{sent,failed,held,dropped}_total` | counter | | serve's alerts |
 //! | `ghostguard_feed_import_*` | gauge | source | scheduled imports |
@@ -65,6 +66,7 @@ struct Families {
     store_up: GaugeFamily,
     store_secs: FloatFamily,
     schema: GaugeFamily,
+    stat: FloatFamily,
 }
 
 impl Families {
@@ -81,6 +83,7 @@ impl Families {
             store_up: GaugeFamily::default(),
             store_secs: FloatFamily::default(),
             schema: GaugeFamily::default(),
+            stat: FloatFamily::default(),
         };
         reg.register(
             "messages",
@@ -128,6 +131,11 @@ impl Families {
             "store_schema_version",
             "The store's schema version",
             f.schema.clone(),
+        );
+        reg.register(
+            "guard_stat",
+            "Every number of the guard's last heartbeat, by name",
+            f.stat.clone(),
         );
         f
     }
@@ -221,6 +229,11 @@ async fn fill(
         f.guard_up.get_or_create(&l).set(i64::from(age < 180_000));
         f.guard_age.get_or_create(&l).set(age as f64 / 1000.0);
         let stats = GuardStats::parse(&hb.stats);
+        for (name, v) in flat_numbers(&hb.stats) {
+            f.stat
+                .get_or_create(&labels(&[("site", &hb.site), ("name", &name)]))
+                .set(v);
+        }
         for m in &stats.messages {
             f.messages
                 .get_or_create(&labels(&[
@@ -234,6 +247,23 @@ async fn fill(
     }
     engine_metrics(reg, &beats);
     Ok(())
+}
+
+/// DoS: most heartbeat numbers exported per site.
+const MAX_STATS: usize = 64;
+
+/// The top-level numbers of a heartbeat's stats, names cut to label-safe
+/// text.
+fn flat_numbers(json: &str) -> Vec<(String, f64)> {
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    m.iter()
+        .filter_map(|(k, v)| v.as_f64().map(|n| (k, n)))
+        .filter(|(k, _)| k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .take(MAX_STATS)
+        .map(|(k, n)| (k.clone(), n))
+        .collect()
 }
 
 fn serve_metrics(st: &AppState, reg: &mut Registry) {

@@ -392,6 +392,18 @@ async fn api_filters_and_bans_with_tokens(a: App) {
 }
 
 async fn metrics_name_what_the_issue_asks(a: App) {
+    // A guard daemon's heartbeat (flat counters) next to the sample's.
+    a.store
+        .write_heartbeat(&ghostguard_store::Heartbeat {
+            site: "edge".into(),
+            last_seen: ghostguard_web::clock::now_ms(),
+            version: "0.1.0".into(),
+            stats:
+                r#"{"mode":"gateway","packets":10,"malformed_input":3,"ban_latency_max_us":1200}"#
+                    .into(),
+        })
+        .await
+        .unwrap();
     let r = send(&a.router, bearer("GET", "/metrics", RO_TOKEN, None)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
@@ -412,6 +424,9 @@ async fn metrics_name_what_the_issue_asks(a: App) {
         "ghostguard_engine_packets_total{site=\"office\"} 1204331",
         "ghostguard_engine_sources_tracked{site=\"office\"} 412",
         "ghostguard_store_up 1",
+        "ghostguard_engine_packets_total{site=\"edge\"} 10",
+        "ghostguard_engine_decode_errors_total{site=\"edge\"} 3",
+        "ghostguard_guard_stat{site=\"edge\",name=\"ban_latency_max_us\"} 1200",
         "ghostguard_store_schema_version{backend=",
         "# EOF",
     ] {
