@@ -69,3 +69,36 @@ fn mistakes_are_named() {
     assert!(err(&format!("{USER}language = \"fr\"")).contains("fr"));
     assert!(err(&format!("{USER}[bans]\napply = \"iptables\"")).contains("iptables"));
 }
+
+/// dist/grafana/ghostguard.json uses only metrics that /metrics exports.
+#[test]
+fn grafana_dashboard_uses_exported_metrics() {
+    let path = format!(
+        "{}/../../dist/grafana/ghostguard.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let dash: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let src = include_str!("../src/metrics.rs");
+    let mut used = 0;
+    for panel in dash["panels"].as_array().unwrap() {
+        for t in panel["targets"].as_array().unwrap() {
+            let expr = t["expr"].as_str().unwrap();
+            for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                let Some(name) = word.strip_prefix("ghostguard_") else {
+                    continue;
+                };
+                let base = name.strip_suffix("_total").unwrap_or(name);
+                let known =
+                    src.contains(&format!("\"{base}\"")) || src.contains(&format!("(\"{base}\""));
+                assert!(
+                    known,
+                    "panel {:?} uses {word}, which /metrics does not export",
+                    panel["title"]
+                );
+                used += 1;
+            }
+        }
+    }
+    assert!(used >= 15, "{used}");
+}
