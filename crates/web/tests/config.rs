@@ -102,3 +102,27 @@ fn grafana_dashboard_uses_exported_metrics() {
     }
     assert!(used >= 15, "{used}");
 }
+
+/// The shipped sample store opens (migrated) and holds both sites.
+#[tokio::test]
+async fn shipped_sample_store_opens() {
+    let src = format!(
+        "{}/../../examples/sample/ghostguard.db",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("s.db");
+    std::fs::copy(&src, &copy).unwrap();
+    let store =
+        ghostguard_store::Store::open(&format!("sqlite://{}", copy.display()), &Default::default())
+            .await
+            .unwrap();
+    assert_eq!(store.sites().await.unwrap(), vec!["branch", "office"]);
+    let t = store.totals(None, 0).await.unwrap();
+    assert!(t.incidents >= 10 && t.ghost_calls >= 50, "{t:?}");
+    let o = ghostguard_web::view::overview(&store, None).await.unwrap();
+    assert!(
+        !o.top_sources.is_empty() && !o.phones.is_empty(),
+        "the overview of the sample is empty"
+    );
+}
