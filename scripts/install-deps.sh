@@ -4,7 +4,7 @@
 # can still run the unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(tshark tcpdump jq iproute2 nftables iptables conntrack iputils-ping libpcap-dev pkg-config gzip systemd postgresql)
+pkgs=(tshark tcpdump jq iproute2 nftables iptables conntrack iputils-ping libpcap-dev pkg-config gzip systemd postgresql chromium chromium-driver)
 if [ -f lab/packages.txt ]; then
   while read -r p; do [ -n "$p" ] && [ "${p#\#}" = "$p" ] && pkgs+=("$p"); done < lab/packages.txt
 fi

@@ -20,6 +20,11 @@ pub enum Command {
     /// Analyse captures (pcap, pcapng, gzip; HEP inside): ghost calls,
     /// attackers, likely causes and what to do.
     Analyze(AnalyzeArgs),
+    /// The web dashboard, JSON API, Prometheus metrics and blocklist feed
+    /// over the incident store (docs/dashboard.md).
+    Serve(crate::serve_cli::ServeArgs),
+    /// Blocklists: import another site's feed or a public list.
+    Feed(crate::serve_cli::FeedArgs),
     /// Guard live (daemon): SIP only from trusted servers, detection, bans
     /// in the kernel (nftables), incidents in the store, alerts.
     Guard(crate::guard_cli::GuardArgs),

@@ -17,11 +17,14 @@ mod output;
 mod parallel;
 mod reflector;
 mod resolve;
+mod serve_cli;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Analyze(args) => analyze::run(&args),
+        cli::Command::Serve(args) => serve_cli::run(&args),
+        cli::Command::Feed(args) => serve_cli::run_feed(&args),
         cli::Command::Guard(args) => guard::run(&args),
         cli::Command::Config(args) => ops::config(&args),
         cli::Command::Bans(args) => ops::bans(&args),

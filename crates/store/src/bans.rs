@@ -193,6 +193,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Bans with ids above `id`, oldest first (for alerts).
+    pub(crate) async fn bans_after(&self, id: i64, limit: u32) -> Result<Vec<Ban>> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM bans WHERE id > "));
+        sql.bind(Arg::I64(id)).push(" ORDER BY id");
+        sql.page(limit, 0);
+        let rows = sql.fetch_all(self.pool(), "bans_after").await?;
+        rows.iter().map(ban_from_row).collect()
+    }
+}
+
 fn ban_from_row(row: &AnyRow) -> Result<Ban> {
     const OP: &str = "bans";
     let origin: String = get(row, OP, "origin")?;

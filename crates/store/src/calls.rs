@@ -5,7 +5,9 @@ use sqlx::any::AnyRow;
 
 use crate::error::{Result, StoreError};
 use crate::model::{GhostCall, NewGhostCall};
-use crate::query::{GhostCallQuery, Sql, get, get_bool, get_ip};
+use crate::query::{Arg, GhostCallQuery, Sql, get, get_bool, get_ip};
+
+const COLUMNS: &str = "id, site, phone, source, caller, dialled, time, answered";
 use crate::{Store, validate};
 
 impl Store {
@@ -41,10 +43,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Query`], [`StoreError::Corrupt`].
     pub async fn ghost_calls(&self, q: &GhostCallQuery) -> Result<Vec<GhostCall>> {
-        let mut sql = Sql::new(
-            "SELECT id, site, phone, source, caller, dialled, time, answered \
-             FROM ghost_calls WHERE 1 = 1",
-        );
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM ghost_calls WHERE 1 = 1"));
         sql.eq_text("site", q.site.as_deref())
             .eq_text("phone", q.phone.map(|ip| ip.to_string()).as_deref())
             .eq_text("source", q.source.map(|ip| ip.to_string()).as_deref())
@@ -53,6 +52,17 @@ impl Store {
         sql.push(" ORDER BY time DESC, id DESC");
         sql.page(q.limit, q.offset);
         let rows = sql.fetch_all(self.pool(), "ghost_calls").await?;
+        rows.iter().map(call_from_row).collect()
+    }
+}
+
+impl Store {
+    /// Ghost calls with ids above `id`, oldest first (for alerts).
+    pub(crate) async fn ghost_calls_after(&self, id: i64, limit: u32) -> Result<Vec<GhostCall>> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM ghost_calls WHERE id > "));
+        sql.bind(Arg::I64(id)).push(" ORDER BY id");
+        sql.page(limit, 0);
+        let rows = sql.fetch_all(self.pool(), "ghost_calls_after").await?;
         rows.iter().map(call_from_row).collect()
     }
 }

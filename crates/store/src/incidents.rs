@@ -145,6 +145,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Incidents with ids above `id`, oldest first (for alerts).
+    pub(crate) async fn incidents_after(&self, id: i64, limit: u32) -> Result<Vec<Incident>> {
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM incidents WHERE id > "));
+        sql.bind(Arg::I64(id)).push(" ORDER BY id");
+        sql.page(limit, 0);
+        let rows = sql.fetch_all(self.pool(), "incidents_after").await?;
+        rows.iter().map(incident_from_row).collect()
+    }
+}
+
 fn incident_filter(sql: &mut Sql, q: &IncidentQuery) -> Result<()> {
     sql.eq_text("site", q.site.as_deref())
         .eq_text("source", q.source.map(|s| s.to_string()).as_deref())

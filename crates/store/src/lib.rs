@@ -34,7 +34,9 @@ mod incidents;
 mod model;
 mod prune;
 mod query;
+mod ranking;
 mod schema;
+mod stats;
 mod status;
 mod upsert;
 mod validate;
@@ -51,7 +53,9 @@ pub use model::{
     NewGhostCall, NewIncident, Pruned, Recorded, Retention, SourceSummary, Totals, UnixMillis,
 };
 pub use query::{BanQuery, GhostCallQuery, IncidentQuery, SourceQuery};
+pub use ranking::{FeedSource, MaxIds, PhoneCalls, SiteCount, SourceRank};
 pub use schema::{SCHEMA_VERSION, schema_sql};
+pub use stats::{EngineStats, GuardStats, MessageCount};
 pub use validate::{MAX_IDENT, MAX_JSON, MAX_LIMIT, MAX_TEXT};
 
 /// SQLite's `synchronous` setting; see the crate docs on durability.

@@ -9,6 +9,7 @@
 mod bans;
 mod incidents;
 mod misc;
+mod ranking;
 mod text;
 
 use std::future::Future;

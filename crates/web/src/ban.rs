@@ -1,0 +1,163 @@
+//! Ban changes made in the dashboard or the API: recorded in the store with
+//! who made them, then applied to this host's firewall when `bans.apply`
+//! says so (otherwise the site's guard picks them up from the store).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ghostguard_firewall::MAX_BAN_TTL;
+use ghostguard_store::{BanOrigin, NewBan};
+use serde::Serialize;
+
+use crate::clock::now_ms;
+use crate::error::WebError;
+use crate::state::{AppState, SharedFirewall, lock};
+
+/// A ban to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BanRequest {
+    pub site: String,
+    pub ip: IpAddr,
+    /// `None`: until lifted.
+    pub duration: Option<Duration>,
+    pub reason: String,
+}
+
+/// What a ban change did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BanChange {
+    /// The ban's id (adding), or 0 (lifting).
+    pub id: i64,
+    /// Adding: a new ban (else an active one was extended). Lifting: there
+    /// was an active ban.
+    pub changed: bool,
+    /// Applied to this host's firewall (`bans.apply`); `false` when serve
+    /// does not manage a firewall.
+    pub applied: bool,
+    /// Why applying failed; the store record stands.
+    pub firewall_error: Option<String>,
+}
+
+/// Addresses that are never banned from the dashboard: they are not a
+/// remote attacker, and a ban would cut off this host or a whole network.
+pub(crate) fn bannable(ip: IpAddr) -> bool {
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    !(ip.is_loopback() || ip.is_unspecified() || ip.is_multicast())
+        && match ip {
+            IpAddr::V4(v4) => !v4.is_broadcast(),
+            IpAddr::V6(_) => true,
+        }
+}
+
+/// Records a ban by `actor`, then applies it.
+///
+/// # Errors
+/// [`WebError::BadRequest`] for an address that cannot be banned or a
+/// duration over the firewall's maximum; store errors.
+pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChange, WebError> {
+    if !bannable(req.ip) {
+        return Err(WebError::BadRequest(format!(
+            "{} cannot be banned (loopback, unspecified, multicast or broadcast)",
+            req.ip
+        )));
+    }
+    if req.duration.is_some_and(|d| d.is_zero() || d > MAX_BAN_TTL) {
+        return Err(WebError::BadRequest(format!(
+            "the ban time must be between 1s and {}",
+            humantime::format_duration(MAX_BAN_TTL)
+        )));
+    }
+    let now = now_ms();
+    let expires_at = req
+        .duration
+        .map(|d| now.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)));
+    let rec = st
+        .store()
+        .record_ban(&NewBan {
+            site: req.site,
+            ip: req.ip,
+            reason: req.reason,
+            origin: BanOrigin::Manual,
+            actor: actor.to_owned(),
+            created_at: now,
+            expires_at,
+        })
+        .await?;
+    let ttl = req.duration.unwrap_or(MAX_BAN_TTL);
+    let ip = req.ip;
+    let (applied, firewall_error) = apply(st, move |fw| {
+        lock(fw).ban(&[ghostguard_firewall::Ban { ip, ttl }])
+    })
+    .await;
+    Ok(BanChange {
+        id: rec.id,
+        changed: rec.new,
+        applied,
+        firewall_error,
+    })
+}
+
+/// Lifts `ip`'s active ban on `site`, recording `actor`, then removes it
+/// from the firewall.
+///
+/// # Errors
+/// Store errors.
+pub async fn lift(
+    st: &AppState,
+    actor: &str,
+    site: &str,
+    ip: IpAddr,
+) -> Result<BanChange, WebError> {
+    let lifted = st.store().lift_ban(site, ip, actor, now_ms()).await?;
+    let (applied, firewall_error) = apply(st, move |fw| lock(fw).unban(&[ip])).await;
+    Ok(BanChange {
+        id: 0,
+        changed: lifted,
+        applied,
+        firewall_error,
+    })
+}
+
+/// Runs a firewall call off the async threads; (applied, error).
+pub(crate) async fn apply<F>(st: &AppState, call: F) -> (bool, Option<String>)
+where
+    F: FnOnce(&SharedFirewall) -> Result<(), ghostguard_firewall::FirewallError> + Send + 'static,
+{
+    let Some(fw) = st.inner.firewall.clone() else {
+        return (false, None);
+    };
+    match tokio::task::spawn_blocking(move || call(&fw)).await {
+        Ok(Ok(())) => (true, None),
+        Ok(Err(e)) => {
+            eprintln!("ghostguard serve: firewall: {e}");
+            (false, Some(e.to_string()))
+        }
+        Err(e) => (false, Some(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_bans_this_host_or_everyone() {
+        for s in [
+            "127.0.0.1",
+            "::1",
+            "0.0.0.0",
+            "::",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(!bannable(s.parse().unwrap()), "{s}");
+        }
+        for s in ["198.51.100.7", "2001:db8::1", "10.0.0.9"] {
+            assert!(bannable(s.parse().unwrap()), "{s}");
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Importing blocklists (another guard's feed, APIBAN, any plain list) into
+//! the store's bans, with the list's own ban time, as origin `import`. The
+//! guard daemon loads the store's bans into its ban sets; when serve runs
+//! on the guard's host (`bans.apply`) they are applied here too.
+//!
+//! Every import renews the bans of the addresses still listed (the store
+//! extends an active ban instead of adding one), so an address dropped from
+//! the list expires one ban time after it was last seen there.
+//!
+//! DoS: a list is read up to [`MAX_BODY`] bytes and [`crate::feed::MAX_ENTRIES`]
+//! addresses; a fetch times out after [`FETCH_TIMEOUT`].
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ghostguard_store::{BanOrigin, NewBan, Store};
+use serde::Serialize;
+
+use crate::clock::now_ms;
+use crate::error::ImportError;
+use crate::feed;
+use crate::state::{AppState, SharedFirewall, lock};
+
+/// DoS: the largest list read.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// How long one fetch may take.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(60);
+/// Firewall batch size when applying an import.
+const BATCH: usize = 5_000;
+
+/// How to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Whose ban set receives the addresses.
+    pub site: String,
+    pub ban_time: Duration,
+    /// Accept private, shared and unique-local addresses too.
+    pub allow_private: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub source: String,
+    /// Addresses banned (new or renewed).
+    pub accepted: u64,
+    pub new: u64,
+    pub renewed: u64,
+    pub invalid: u64,
+    pub networks: u64,
+    /// Loopback, multicast, private (unless allowed), duplicates.
+    pub refused: u64,
+    pub applied: bool,
+}
+
+/// The last scheduled import of one list (for `/metrics`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportStatus {
+    pub source: String,
+    pub at: i64,
+    pub accepted: u64,
+    pub error: Option<String>,
+}
+
+/// Reads a list from `http(s)://…` or a file path.
+///
+/// # Errors
+/// [`ImportError`] naming the source.
+pub async fn fetch(source: &str) -> Result<String, ImportError> {
+    if source.starts_with("http://") || source.starts_with("https://") {
+        let fetch_err = |e| ImportError::Fetch {
+            url: source.to_owned(),
+            source: e,
+        };
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("ghostguard/", env!("CARGO_PKG_VERSION")))
+            .timeout(FETCH_TIMEOUT)
+            .build()
+            .map_err(fetch_err)?;
+        let mut resp = client.get(source).send().await.map_err(fetch_err)?;
+        if !resp.status().is_success() {
+            return Err(ImportError::Status {
+                url: source.to_owned(),
+                status: resp.status().as_u16(),
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(fetch_err)? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(ImportError::TooLarge {
+                    what: source.to_owned(),
+                    max: MAX_BODY,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        return Ok(String::from_utf8_lossy(&body).into_owned());
+    }
+    let path = source.strip_prefix("file://").unwrap_or(source);
+    let read_err = |e| ImportError::Read {
+        path: path.to_owned(),
+        source: e,
+    };
+    let meta = tokio::fs::metadata(path).await.map_err(read_err)?;
+    if meta.len() > MAX_BODY as u64 {
+        return Err(ImportError::TooLarge {
+            what: path.to_owned(),
+            max: MAX_BODY,
+        });
+    }
+    let bytes = tokio::fs::read(path).await.map_err(read_err)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Private, shared (RFC 6598), link-local and unique-local (RFC 4193)
+/// addresses: another site's list should not cut off our own networks.
+fn private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments()[0];
+            (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Imports the list `text` (read from `source`) into `store`, and into
+/// `firewall` when given.
+///
+/// # Errors
+/// [`ImportError::Format`] when nothing in it is an address; store and
+/// firewall errors.
+pub async fn import(
+    store: &Store,
+    firewall: Option<&SharedFirewall>,
+    source: &str,
+    text: &str,
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let parsed = feed::parse(text);
+    if parsed.addresses.is_empty() && parsed.invalid > 0 {
+        return Err(ImportError::Format {
+            what: source.to_owned(),
+        });
+    }
+    let mut r = ImportReport {
+        source: source.to_owned(),
+        invalid: parsed.invalid,
+        networks: parsed.networks,
+        ..ImportReport::default()
+    };
+    let mut seen = std::collections::HashSet::new();
+    let now = now_ms();
+    let expires = now.saturating_add(i64::try_from(opts.ban_time.as_millis()).unwrap_or(i64::MAX));
+    let short: String = source
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    let actor = format!("import:{short}");
+    let mut banned = Vec::new();
+    for ip in parsed.addresses {
+        if !crate::ban::bannable(ip) || (private(ip) && !opts.allow_private) || !seen.insert(ip) {
+            r.refused += 1;
+            continue;
+        }
+        let rec = store
+            .record_ban(&NewBan {
+                site: opts.site.clone(),
+                ip,
+                reason: format!("listed by {short}"),
+                origin: BanOrigin::Import,
+                actor: actor.clone(),
+                created_at: now,
+                expires_at: Some(expires),
+            })
+            .await?;
+        if rec.new {
+            r.new += 1;
+        } else {
+            r.renewed += 1;
+        }
+        r.accepted += 1;
+        banned.push(ghostguard_firewall::Ban {
+            ip,
+            ttl: opts.ban_time,
+        });
+    }
+    if let Some(fw) = firewall {
+        let fw = fw.clone();
+        let res = tokio::task::spawn_blocking(move || {
+            banned.chunks(BATCH).try_for_each(|c| lock(&fw).ban(c))
+        })
+        .await;
+        match res {
+            Ok(Ok(())) => r.applied = true,
+            Ok(Err(e)) => return Err(e.into()),
+            Err(e) => eprintln!("ghostguard: import: firewall task: {e}"),
+        }
+    }
+    Ok(r)
+}
+
+/// Starts one task per `[[feed.import]]` list: fetch and import now, then
+/// every `every`.
+pub fn spawn_scheduled(st: &AppState) {
+    for list in st.config().feed.import.clone() {
+        let st = st.clone();
+        tokio::spawn(async move {
+            let opts = ImportOptions {
+                site: list
+                    .site
+                    .clone()
+                    .unwrap_or_else(|| st.config().bans.site.clone()),
+                ban_time: list.ban_time,
+                allow_private: list.allow_private,
+            };
+            let mut tick = tokio::time::interval(list.every);
+            loop {
+                tick.tick().await;
+                let result = match fetch(&list.source).await {
+                    Ok(text) => {
+                        import(
+                            st.store(),
+                            st.inner.firewall.as_ref(),
+                            &list.source,
+                            &text,
+                            &opts,
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                };
+                let status = match result {
+                    Ok(r) => {
+                        eprintln!(
+                            "ghostguard serve: imported {}: {} addresses ({} new), {} refused, {} invalid",
+                            list.source, r.accepted, r.new, r.refused, r.invalid
+                        );
+                        ImportStatus {
+                            source: list.source.clone(),
+                            at: now_ms(),
+                            accepted: r.accepted,
+                            error: None,
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("ghostguard serve: import {}: {e}", list.source);
+                        ImportStatus {
+                            source: list.source.clone(),
+                            at: now_ms(),
+                            accepted: 0,
+                            error: Some(e.to_string()),
+                        }
+                    }
+                };
+                st.record_import(status);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::private;
+
+    #[test]
+    fn private_ranges() {
+        for s in [
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.16.0.1",
+            "100.64.0.1",
+            "169.254.1.1",
+            "fd00::1",
+            "fe80::1",
+        ] {
+            assert!(private(s.parse().unwrap()), "{s}");
+        }
+        for s in ["198.51.100.7", "100.128.0.1", "2001:db8::1"] {
+            assert!(!private(s.parse().unwrap()), "{s}");
+        }
+    }
+}

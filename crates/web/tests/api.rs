@@ -1,0 +1,543 @@
+//! The server end to end (in process): logins, CSRF, tokens, the JSON API,
+//! ban changes reaching the store and the firewall, /metrics, the feed and
+//! importing it into a second store. Each behaviour runs on SQLite and on
+//! PostgreSQL (`scripts/pg-test.sh`; SKIP without it, FAIL with CI=true).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::IpAddr;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{App, Backend, RO_TOKEN, RW_TOKEN, bearer, body_text, get, json, login, send};
+use ghostguard_store::{BanOrigin, BanQuery, Store, StoreOptions};
+use ghostguard_web::import::{ImportOptions, fetch, import};
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(a) = crate::common::app(crate::Backend::Sqlite, stringify!($name)).await { super::$name(a).await }
+            }
+        )* }
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(a) = crate::common::app(crate::Backend::Postgres, stringify!($name)).await { super::$name(a).await }
+            }
+        )* }
+    };
+}
+
+both!(
+    everything_needs_a_login,
+    login_pages_and_language,
+    csrf_guards_every_change,
+    lifting_a_ban_in_the_page_records_the_user_and_unbans,
+    api_filters_and_bans_with_tokens,
+    metrics_name_what_the_issue_asks,
+    feed_formats_and_options,
+);
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+async fn everything_needs_a_login(a: App) {
+    let r = send(&a.router, get("/incidents?kind=scanner")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "/login?next=/incidents%3Fkind%3Dscanner"
+    );
+    for path in ["/api/v1/overview", "/api/v1/bans"] {
+        let r = send(&a.router, get(path)).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert!(r.headers().contains_key(header::WWW_AUTHENTICATE));
+    }
+    assert_eq!(
+        send(&a.router, get("/metrics")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&a.router, get("/feed/blocklist.txt")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = send(
+        &a.router,
+        bearer("GET", "/api/v1/overview", "wrong-token", None),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = send(
+        &a.router,
+        Request::get("/")
+            .header(header::COOKIE, "gg_session=forged")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Assets and the login page are public; pages carry a strict CSP.
+    let r = send(&a.router, get("/assets/vendor/uPlot.iife.min.js")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    let r = send(&a.router, get("/login")).await;
+    assert!(
+        r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+}
+
+async fn login_pages_and_language(a: App) {
+    // A wrong password is refused with the page again.
+    let r = send(&a.router, get("/login")).await;
+    let pre = common::set_cookie(&r, "gg_login").unwrap();
+    let csrf = common::csrf_field(&body_text(r).await);
+    let bad = Request::post("/login")
+        .header(header::COOKIE, pre.split(';').next().unwrap())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("user=admin&password=nope&csrf={csrf}")))
+        .unwrap();
+    let r = send(&a.router, bad).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(body_text(r).await.contains("login-error"));
+    // Without the login cookie the form's token is worthless.
+    let r = send(
+        &a.router,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("user=admin&password=x&csrf={csrf}")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let s = login(&a.router).await;
+    let html = body_text(send(&a.router, s.get("/")).await).await;
+    assert!(
+        html.contains("Overview") && html.contains("id=\"chart\""),
+        "{html}"
+    );
+    assert!(html.contains("203.0.113.99"), "top source missing");
+    assert!(html.contains("192.168.1.21"), "phone missing");
+    let r = send(&a.router, get("/lang/nl?next=/bans")).await;
+    assert_eq!(r.headers()[header::LOCATION], "/bans");
+    let lang = common::set_cookie(&r, "gg_lang").unwrap();
+    let nl = Request::get("/incidents")
+        .header(
+            header::COOKIE,
+            format!("{}; {}", s.cookie, lang.split(';').next().unwrap()),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let html = body_text(send(&a.router, nl).await).await;
+    assert!(html.contains("Incidenten") && html.contains("lang=\"nl\""));
+    let r = send(&a.router, get("/lang/nl?next=https://evil.example/")).await;
+    assert_eq!(r.headers()[header::LOCATION], "/");
+    for path in [
+        "/sites",
+        "/sources/203.0.113.99",
+        "/bans?history=1",
+        "/incidents?q=friendly",
+    ] {
+        let r = send(&a.router, s.get(path)).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+}
+
+async fn csrf_guards_every_change(a: App) {
+    let s = login(&a.router).await;
+    for body in [
+        "ip=198.51.100.23&site=office",
+        "ip=198.51.100.23&site=office&csrf=wrong",
+    ] {
+        let r = send(&a.router, s.form("/bans/lift", body)).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{body}");
+    }
+    let r = send(&a.router, s.form("/logout", "")).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The API with the cookie needs the header; with it, it works.
+    let mut req = Request::post("/api/v1/bans")
+        .header(header::COOKIE, &s.cookie)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"ip":"203.0.113.150"}"#))
+        .unwrap();
+    assert_eq!(send(&a.router, req).await.status(), StatusCode::FORBIDDEN);
+    req = Request::post("/api/v1/bans")
+        .header(header::COOKIE, &s.cookie)
+        .header("x-csrf-token", &s.csrf)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"ip":"203.0.113.150","duration":"2h"}"#))
+        .unwrap();
+    assert_eq!(send(&a.router, req).await.status(), StatusCode::CREATED);
+    let r = send(&a.router, s.form("/logout", &format!("csrf={}", s.csrf))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&a.router, s.get("/")).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn lifting_a_ban_in_the_page_records_the_user_and_unbans(a: App) {
+    let s = login(&a.router).await;
+    let r = send(
+        &a.router,
+        s.form(
+            "/bans",
+            &format!(
+                "csrf={}&ip=203.0.113.77&site=office&duration=1h&reason=helpdesk+ticket+42",
+                s.csrf
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "/bans?done=added&ip=203.0.113.77"
+    );
+    assert!(a.fw.lock().unwrap().is_banned(ip("203.0.113.77")));
+    let bans = a
+        .store
+        .bans(&BanQuery {
+            ip: Some(ip("203.0.113.77")),
+            ..BanQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            bans[0].actor.as_str(),
+            bans[0].origin,
+            bans[0].reason.as_str()
+        ),
+        ("admin", BanOrigin::Manual, "helpdesk ticket 42")
+    );
+    let html = body_text(send(&a.router, s.get("/bans?done=added&ip=203.0.113.77")).await).await;
+    assert!(html.contains("203.0.113.77 is banned."));
+
+    let r = send(
+        &a.router,
+        s.form(
+            "/bans/lift",
+            &format!("csrf={}&ip=203.0.113.77&site=office", s.csrf),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.headers()[header::LOCATION],
+        "/bans?done=lifted&ip=203.0.113.77"
+    );
+    assert!(!a.fw.lock().unwrap().is_banned(ip("203.0.113.77")));
+    let bans = a
+        .store
+        .bans(&BanQuery {
+            ip: Some(ip("203.0.113.77")),
+            ..BanQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(bans[0].lifted_by.as_deref(), Some("admin"));
+    let html = body_text(send(&a.router, s.get("/bans")).await).await;
+    assert!(!html.contains("data-ip=\"203.0.113.77\""));
+    // Refused: this host's own address; a bad address is named.
+    let r = send(
+        &a.router,
+        s.form("/bans", &format!("csrf={}&ip=127.0.0.1", s.csrf)),
+    )
+    .await;
+    assert!(
+        r.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/bans?error=")
+    );
+    let r = send(
+        &a.router,
+        s.form("/bans", &format!("csrf={}&ip=not-an-ip", s.csrf)),
+    )
+    .await;
+    assert!(
+        r.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("not-an-ip")
+    );
+}
+
+async fn api_filters_and_bans_with_tokens(a: App) {
+    let r = send(
+        &a.router,
+        bearer(
+            "GET",
+            "/api/v1/incidents?kind=scanner&limit=100",
+            RO_TOKEN,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = json(r).await;
+    let items = page["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["kind"] == "scanner"));
+    assert_eq!(page["total"].as_u64().unwrap(), items.len() as u64);
+    let page = json(
+        send(
+            &a.router,
+            bearer("GET", "/api/v1/incidents?q=sipsak", RO_TOKEN, None),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page["items"][0]["source"], "2001:db8:bad::15");
+    let r = send(
+        &a.router,
+        bearer("GET", "/api/v1/incidents?source=nonsense", RO_TOKEN, None),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        send(
+            &a.router,
+            bearer("GET", "/api/v1/incidents/999999", RO_TOKEN, None)
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let ban =
+        serde_json::json!({"ip": "198.51.100.250", "duration": "3h", "reason": "from the API"});
+    let r = send(
+        &a.router,
+        bearer("POST", "/api/v1/bans", RO_TOKEN, Some(ban.clone())),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "read-only token changed something"
+    );
+    let r = send(
+        &a.router,
+        bearer("POST", "/api/v1/bans", RW_TOKEN, Some(ban)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let out = json(r).await;
+    assert_eq!(
+        (out["changed"].as_bool(), out["applied"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(a.fw.lock().unwrap().is_banned(ip("198.51.100.250")));
+    let active = json(
+        send(
+            &a.router,
+            bearer("GET", "/api/v1/bans?site=office", RO_TOKEN, None),
+        )
+        .await,
+    )
+    .await;
+    let b = active
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["ip"] == "198.51.100.250")
+        .unwrap();
+    assert_eq!(b["actor"], "token:ops");
+    let r = send(
+        &a.router,
+        bearer(
+            "DELETE",
+            "/api/v1/bans/198.51.100.250?site=office",
+            RW_TOKEN,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(json(r).await["changed"], true);
+    assert!(!a.fw.lock().unwrap().is_banned(ip("198.51.100.250")));
+    let bad = serde_json::json!({"ip": "198.51.100.1", "duration": "forever"});
+    assert_eq!(
+        send(
+            &a.router,
+            bearer("POST", "/api/v1/bans", RW_TOKEN, Some(bad))
+        )
+        .await
+        .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let unknown = serde_json::json!({"ip": "198.51.100.1", "colour": "red"});
+    assert!(
+        send(
+            &a.router,
+            bearer("POST", "/api/v1/bans", RW_TOKEN, Some(unknown))
+        )
+        .await
+        .status()
+        .is_client_error()
+    );
+}
+
+async fn metrics_name_what_the_issue_asks(a: App) {
+    // A guard daemon's heartbeat (flat counters) next to the sample's.
+    a.store
+        .write_heartbeat(&ghostguard_store::Heartbeat {
+            site: "edge".into(),
+            last_seen: ghostguard_web::clock::now_ms(),
+            version: "0.1.0".into(),
+            stats:
+                r#"{"mode":"gateway","packets":10,"malformed_input":3,"ban_latency_max_us":1200}"#
+                    .into(),
+        })
+        .await
+        .unwrap();
+    let r = send(&a.router, bearer("GET", "/metrics", RO_TOKEN, None)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = body_text(r).await;
+    for want in [
+        "ghostguard_messages_total{site=\"office\",method=\"INVITE\",verdict=\"malicious\"} 1874",
+        "ghostguard_incidents{site=\"office\",kind=\"scanner\"} 3",
+        "ghostguard_bans_active{site=\"office\",origin=\"manual\"} 1",
+        "ghostguard_bans_active{site=\"office\",origin=\"import\"} 1",
+        "ghostguard_ghost_calls{site=\"office\"} 45",
+        "ghostguard_guard_up{site=\"office\"} 1",
+        "ghostguard_guard_up{site=\"branch\"} 0",
+        "ghostguard_engine_packets_total{site=\"office\"} 1204331",
+        "ghostguard_engine_sources_tracked{site=\"office\"} 412",
+        "ghostguard_store_up 1",
+        "ghostguard_engine_packets_total{site=\"edge\"} 10",
+        "ghostguard_engine_decode_errors_total{site=\"edge\"} 3",
+        "ghostguard_guard_stat{site=\"edge\",name=\"ban_latency_max_us\"} 1200",
+        "ghostguard_store_schema_version{backend=",
+        "# EOF",
+    ] {
+        assert!(text.contains(want), "missing {want} in\n{text}");
+    }
+    // ?token= works for scrapers that cannot set headers.
+    let r = send(&a.router, get(&format!("/metrics?token={RO_TOKEN}"))).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+async fn feed_formats_and_options(a: App) {
+    let feed = |q: &str| bearer("GET", &format!("/feed/blocklist.txt{q}"), RO_TOKEN, None);
+    let text = body_text(send(&a.router, feed("")).await).await;
+    let list: Vec<IpAddr> = text.lines().map(|l| l.parse().unwrap()).collect();
+    assert!(list.contains(&ip("198.51.100.23")));
+    assert!(list.contains(&ip("203.0.113.66")), "manual ban missing");
+    assert!(
+        !list.contains(&ip("192.168.1.66")),
+        "an internal host was published"
+    );
+    assert!(
+        !list.contains(&ip("198.51.100.201")),
+        "an imported ban was echoed"
+    );
+    assert!(!list.contains(&ip("198.51.100.5")), "below min_confidence");
+    let v6 = body_text(send(&a.router, feed("?family=v6&bans=false")).await).await;
+    assert_eq!(v6.trim(), "2001:db8:bad::15");
+    let low = body_text(send(&a.router, feed("?min_confidence=50&bans=false")).await).await;
+    assert!(low.contains("198.51.100.5"));
+    let none = body_text(send(&a.router, feed("?max_age=1s&bans=false")).await).await;
+    assert!(none.is_empty(), "{none}");
+    assert_eq!(
+        send(&a.router, feed("?max_age=soon")).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let pf = body_text(
+        send(
+            &a.router,
+            bearer("GET", "/feed/pfsense.txt", RO_TOKEN, None),
+        )
+        .await,
+    )
+    .await;
+    assert!(pf.starts_with("# ghostguard blocklist") && pf.contains("198.51.100.23/32"));
+    let rsc = body_text(
+        send(
+            &a.router,
+            bearer("GET", "/feed/mikrotik.rsc", RO_TOKEN, None),
+        )
+        .await,
+    )
+    .await;
+    assert!(rsc.contains("add list=ghostguard address=198.51.100.23"));
+    assert_eq!(
+        send(&a.router, bearer("GET", "/feed/other.txt", RO_TOKEN, None))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// "A second guard can import the first one's feed": serve A on a real
+/// loopback socket, fetch its feed with a token in the URL, import into B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_guard_imports_the_first_ones_feed() {
+    let a = common::app(Backend::Sqlite, "import").await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = a.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let url = format!("http://{addr}/feed/blocklist.txt?token={RO_TOKEN}");
+    let text = fetch(&url).await.unwrap();
+    let want = text.lines().count() as u64;
+    assert!(want >= 5, "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let b = Store::open(
+        &format!("sqlite://{}", dir.path().join("b.db").display()),
+        &StoreOptions::default(),
+    )
+    .await
+    .unwrap();
+    let opts = ImportOptions {
+        site: "branch-b".into(),
+        ban_time: std::time::Duration::from_secs(3600),
+        allow_private: false,
+    };
+    let r = import(&b, None, &url, &text, &opts).await.unwrap();
+    assert_eq!((r.accepted, r.new, r.refused), (want, want, 0));
+    let bans = b
+        .active_bans("branch-b", ghostguard_web::clock::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(bans.len() as u64, want);
+    assert!(
+        bans.iter().all(
+            |x| x.origin == BanOrigin::Import && x.actor.starts_with("import:http://127.0.0.1")
+        )
+    );
+    let exp = bans[0].expires_at.unwrap() - bans[0].created_at;
+    assert_eq!(exp, 3_600_000);
+    // Importing again renews instead of adding.
+    let r = import(&b, None, &url, &text, &opts).await.unwrap();
+    assert_eq!((r.new, r.renewed), (0, want));
+    // A wrong token is a clear error; so is a page that is no list.
+    let e = fetch(&format!("http://{addr}/feed/blocklist.txt?token=wrong"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("401"), "{e}");
+    assert!(
+        import(&b, None, "x", "<html>\n<p>hi</p>", &opts)
+            .await
+            .is_err()
+    );
+}
