@@ -437,6 +437,24 @@ impl Engine {
         self.sources.peek(&canonical(ip)).and_then(|s| s.mac)
     }
 
+    /// What the engine holds against `ip` so far: 0 nothing, 1 evidence
+    /// below the malicious threshold (suspect), 2 reported as malicious.
+    #[must_use]
+    pub fn standing(&self, ip: IpAddr) -> u8 {
+        match self.sources.peek(&canonical(ip)) {
+            Some(s) if s.reported => 2,
+            Some(s) if !s.evidence.is_empty() => 1,
+            _ => 0,
+        }
+    }
+
+    /// Whether `ip` is a trusted server (configured, or inferred where
+    /// inference is on).
+    #[must_use]
+    pub fn is_trusted(&self, ip: IpAddr) -> bool {
+        self.trust.is_trusted(canonical(ip))
+    }
+
     /// Whether `ip` registered successfully (a phone of this registrar).
     #[must_use]
     pub fn registered(&self, ip: IpAddr) -> bool {

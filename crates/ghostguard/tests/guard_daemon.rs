@@ -148,16 +148,30 @@ fn monitor_mode_records_a_hep_fed_scan_and_survives_a_bad_reload() {
     config(dir.path(), port, "");
 
     // Heartbeat and totals reach `status`.
-    let end = Instant::now() + Duration::from_secs(15);
+    let end = Instant::now() + Duration::from_secs(25);
     let mut status = serde_json::Value::Null;
     while Instant::now() < end {
         status = json(&["status", "-c", c, "--format", "json"]);
-        if status["running"] == true {
+        // The first heartbeat is written at start; wait for one with counts.
+        if status["running"] == true
+            && status["daemon"]["messages"]
+                .as_array()
+                .is_some_and(|m| !m.is_empty())
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(500));
     }
     assert_eq!(status["running"], true, "{status}");
+    let msgs = status["daemon"]["messages"]
+        .as_array()
+        .expect("message counts");
+    assert!(
+        msgs.iter().any(|m| m["method"] == "INVITE"
+            && m["verdict"] == "malicious"
+            && m["count"].as_u64().unwrap() >= 1),
+        "{status}"
+    );
     assert!(
         status["totals"]["ghost_calls"].as_u64().unwrap() >= 1,
         "{status}"

@@ -67,6 +67,8 @@ pub struct InspectStats {
     pub incidents: u64,
     pub bans: u64,
     pub calls: u64,
+    /// SIP messages by [`METHODS`] and [`VERDICTS`].
+    pub messages: [[u64; 5]; 8],
     /// Calls over [`CALLS_PER_SOURCE`] from one source within an hour:
     /// counted, not handed out (an INVITE flood is one incident, not a
     /// million rows).
@@ -96,13 +98,50 @@ fn span(d: Duration) -> Span {
     Span::from_millis(i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2_000_000))
 }
 
-fn observe(engine: &mut Engine, stats: &mut InspectStats, d: &Datagram<'_>) {
+/// Methods the message counters tell apart (the last is every response).
+pub const METHODS: [&str; 8] = [
+    "INVITE", "REGISTER", "OPTIONS", "ACK", "BYE", "CANCEL", "other", "response",
+];
+/// Verdicts of the message counters: the sender's standing after the
+/// message (`banned`: its ban was in force).
+pub const VERDICTS: [&str; 5] = ["ok", "suspect", "malicious", "trusted", "banned"];
+
+fn method_index(m: &ghostguard_sip::Message<'_>) -> usize {
+    use ghostguard_sip::Method;
+    match m.method() {
+        None => 7,
+        Some(Method::Invite) => 0,
+        Some(Method::Register) => 1,
+        Some(Method::Options) => 2,
+        Some(Method::Ack) => 3,
+        Some(Method::Bye) => 4,
+        Some(Method::Cancel) => 5,
+        Some(_) => 6,
+    }
+}
+
+fn observe(
+    engine: &mut Engine,
+    stats: &mut InspectStats,
+    banned: &HashMap<IpAddr, Timestamp>,
+    d: &Datagram<'_>,
+) {
     stats.datagrams += 1;
     let parsed = ghostguard_sip::parse(d.payload);
     engine.handle(Observation {
         datagram: d,
         message: parsed.as_ref(),
     });
+    let Ok(m) = &parsed else { return };
+    let src = d.src.ip();
+    let verdict = if engine.is_trusted(src) {
+        3
+    } else if banned.get(&src).is_some_and(|end| *end > d.ts) {
+        4
+    } else {
+        usize::from(engine.standing(src))
+    };
+    stats.messages[method_index(m)][verdict] += 1;
 }
 
 impl Inspector {
@@ -172,7 +211,7 @@ impl Inspector {
     /// knows it apart from the frame (NFLOG). Effects are appended to `out`.
     pub fn feed(&mut self, frame: &Frame<'_>, hwaddr: Option<[u8; 6]>, out: &mut Vec<Effect>) {
         self.stats.frames += 1;
-        let (engine, stats) = (&mut self.engine, &mut self.stats);
+        let (engine, stats, banned) = (&mut self.engine, &mut self.stats, &self.banned);
         let _ = self.decoder.decode(frame, &mut |d: &Datagram<'_>| {
             let d = if d.src_mac.is_none() && hwaddr.is_some() {
                 Datagram {
@@ -182,7 +221,7 @@ impl Inspector {
             } else {
                 *d
             };
-            observe(engine, stats, &d);
+            observe(engine, stats, banned, &d);
         });
         self.drain(frame.ts, out);
     }
@@ -190,10 +229,10 @@ impl Inspector {
     /// One HEP record from an agent, received at `ts`.
     pub fn feed_hep(&mut self, ts: Timestamp, record: &[u8], out: &mut Vec<Effect>) {
         self.stats.frames += 1;
-        let (engine, stats) = (&mut self.engine, &mut self.stats);
+        let (engine, stats, banned) = (&mut self.engine, &mut self.stats, &self.banned);
         let _ = self
             .decoder
-            .decode_hep_record(ts, record, &mut |d| observe(engine, stats, d));
+            .decode_hep_record(ts, record, &mut |d| observe(engine, stats, banned, d));
         self.drain(ts, out);
     }
 

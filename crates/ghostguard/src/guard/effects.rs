@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ghostguard_guard::alert::Alert;
-use ghostguard_guard::inspector::Effect;
+use ghostguard_guard::inspector::{Effect, METHODS, VERDICTS};
 use ghostguard_guard::notify::Notifier;
 use ghostguard_guard::policy::Verdict;
 use ghostguard_guard::sources::SourceStats;
@@ -43,7 +43,8 @@ pub(super) async fn carry_out(
     c: &Counters,
 ) {
     let site = cfg.site();
-    let observe = cfg.policy == Policy::Observe;
+    // Monitor mode enforces nothing: its bans are what observe would do.
+    let observe = cfg.policy == Policy::Observe || cfg.mode == ghostguard_guard::Mode::Monitor;
     match e {
         Effect::Incident {
             source,
@@ -174,7 +175,21 @@ pub(super) fn status_json(
     n: &Notifier,
 ) -> serde_json::Value {
     let l = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let counts = c.messages.lock().map(|m| *m).unwrap_or_default();
+    let mut messages = Vec::new();
+    for (mi, row) in counts.iter().enumerate() {
+        for (vi, n) in row.iter().enumerate() {
+            if *n > 0 {
+                messages.push(serde_json::json!({
+                    "method": METHODS.get(mi).copied().unwrap_or("other"),
+                    "verdict": VERDICTS.get(vi).copied().unwrap_or("ok"),
+                    "count": n,
+                }));
+            }
+        }
+    }
     serde_json::json!({
+        "messages": messages,
         "mode": format!("{:?}", cfg.mode).to_lowercase(),
         "policy": format!("{:?}", cfg.policy).to_lowercase(),
         "pid": std::process::id(),

@@ -43,6 +43,15 @@ pub(super) struct Counters {
     pub frames: AtomicU64,
     pub incidents: AtomicU64,
     pub calls: AtomicU64,
+    /// SIP messages by method and verdict since the start (the inspector's
+    /// counts, carried over when a reload replaces it).
+    pub messages: std::sync::Mutex<[[u64; 5]; 8]>,
+}
+
+fn add(a: &mut [[u64; 5]; 8], b: &[[u64; 5]; 8]) {
+    for (x, y) in a.iter_mut().flatten().zip(b.iter().flatten()) {
+        *x += y;
+    }
 }
 
 /// The inspector thread's channels.
@@ -71,12 +80,16 @@ pub(super) fn spawn_inspector(
         .spawn(move || {
             let mut out = Vec::new();
             let mut last_tick = Instant::now();
+            let mut base = [[0u64; 5]; 8];
             loop {
                 while let Ok(c) = control.try_recv() {
                     match c {
                         Control::Trusted(n) => ins.set_trusted(n),
                         Control::Lifted(ip) => ins.lifted(ip),
-                        Control::Replace(new) => ins = *new,
+                        Control::Replace(new) => {
+                            add(&mut base, &ins.stats().messages);
+                            ins = *new;
+                        }
                     }
                 }
                 match batches.recv_timeout(Duration::from_millis(200)) {
@@ -99,6 +112,10 @@ pub(super) fn spawn_inspector(
                         counters
                             .frames
                             .fetch_add(b.items.len() as u64, Ordering::Relaxed);
+                        if let Ok(mut m) = counters.messages.lock() {
+                            *m = base;
+                            add(&mut m, &ins.stats().messages);
+                        }
                     }
                     Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
                     Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
