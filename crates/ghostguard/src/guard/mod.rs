@@ -34,7 +34,7 @@ use ghostguard_guard::sources::{self, Batch, Feed, SourceStats};
 use ghostguard_guard::trusted::{Dns, TrustedServers};
 use ghostguard_guard::{GuardConfig, Mode, Policy};
 use ghostguard_packet::Timestamp;
-use ghostguard_store::{BanQuery, Store, StoreOptions};
+use ghostguard_store::{BanOrigin, BanQuery, Store, StoreOptions};
 use ipnet::IpNet;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -372,6 +372,8 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
     let mut lifted_seen = now_ms();
     let mut lifted_ids: VecDeque<i64> = VecDeque::new();
     let mut lifted_set: HashSet<i64> = HashSet::new();
+    let mut added_seen = now_ms();
+    let mut added_ids: HashSet<i64> = HashSet::new();
     let mut cfg = cfg;
     // DNS runs in its own task so a slow resolver never holds the loop.
     let (dns_tx, mut dns_rx) = tokio::sync::mpsc::channel::<(u64, TrustedServers, Duration)>(4);
@@ -420,6 +422,45 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                 }
                 if !drops.is_empty() {
                     eprintln!("ghostguard: inline drops: {}", drops.join(", "));
+                }
+                // Bans added elsewhere (`bans add` on another host, the
+                // dashboard, an imported blocklist) reach this kernel too.
+                let added = store
+                    .bans(&BanQuery {
+                        site: Some(site.clone()),
+                        since: Some(added_seen - 60_000),
+                        active_at: Some(now_ms()),
+                        limit: 1000,
+                        ..Default::default()
+                    })
+                    .await;
+                match added {
+                    Ok(list) => {
+                        let now = now_ms();
+                        let mut bans = Vec::new();
+                        for b in list {
+                            if b.origin == BanOrigin::Auto || !added_ids.insert(b.id) {
+                                continue;
+                            }
+                            added_seen = added_seen.max(b.created_at);
+                            if let Some(why) = never_banned(&cfg, &trusted.current(), b.ip) {
+                                eprintln!("ghostguard: ignoring the {} ban of {}: it is {why}", b.origin, b.ip);
+                                continue;
+                            }
+                            let ttl = b.expires_at.map_or(fw::MAX_BAN_TTL, |e| {
+                                Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
+                            });
+                            bans.push((fw::Ban { ip: b.ip, ttl }, sources::now()));
+                        }
+                        if added_ids.len() > 100_000 {
+                            added_ids.clear();
+                        }
+                        if !bans.is_empty() && let Some(tx) = &fw_tx {
+                            eprintln!("ghostguard: {} bans added outside the daemon applied", bans.len());
+                            let _ = tx.send(FwCmd::Ban(bans));
+                        }
+                    }
+                    Err(e) => store_error(&counters, "added bans", &e),
                 }
                 match store.lifted_since(&site, lifted_seen - 60_000, 1000).await {
                     Ok(list) => {
