@@ -286,7 +286,9 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut sighup = signal(SignalKind::hangup())?;
-    let mut tick = tokio::time::interval(Duration::from_secs(3));
+    // Also how soon a ban lifted by `bans del` re-arms its source in the
+    // engine: until then a renewed attack from it is not banned again.
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut heartbeat = tokio::time::interval(Duration::from_secs(10));
     let mut prune = tokio::time::interval(Duration::from_secs(3600));
     let mut lifted_seen = now;
