@@ -77,6 +77,8 @@ start_kamailio() {
 	local d=$WORK/kamailio
 	mkdir -p "$d"
 	cp -r "$LAB/conf/db" "$d/db"
+	# KAM_USERS=file: more subscribers, "id:user:voip.example.net:password:::" lines
+	[[ -n ${KAM_USERS:-} ]] && cat "$KAM_USERS" >>"$d/db/subscriber"
 	gg_bg gg-prov "$d/kamailio.log" kamailio -f "$LAB/conf/kamailio.cfg" \
 		-A "DBURL=\"text://$d/db\"" -DD -E -P "$d/kamailio.pid" -Y "$d" -w "$d"
 	KAM_PID=$GG_LAST_PID

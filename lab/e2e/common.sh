@@ -140,6 +140,12 @@ banned_in_store() {
 	gg bans list --format json | jq -e --arg ip "$1" 'any(.[]; .ip == $ip and .in_kernel)' >/dev/null
 }
 
+# banned_by_behaviour IP REASON: in the kernel, for neither a signature nor
+# a structural fingerprint
+banned_by_behaviour() {
+	[[ -n $2 && $2 != signature:* && $2 != structure:* ]] && in_kernel "$1"
+}
+
 # listed IP: `bans list` shows IP in force
 listed() {
 	gg bans list --format json | jq -e --arg ip "$1" 'any(.[]; .ip == $ip)' >/dev/null

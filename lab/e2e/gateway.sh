@@ -21,12 +21,6 @@ set -euo pipefail
 # shellcheck source=lab/e2e/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# banned_by_behaviour IP REASON: in the kernel, for neither a signature nor
-# a structural fingerprint
-banned_by_behaviour() {
-	[[ -n $2 && $2 != signature:* && $2 != structure:* ]] && in_kernel "$1"
-}
-
 e2e_setup svmap svwar sipp baresip kamailio nft gcc python3 jq timeout
 
 # ------------------------------------------------------------ the lab
