@@ -162,8 +162,8 @@ nft_drops() {
 flood() {
 	local ns=$1 src=$2 rate=$3 secs=$4
 	log "  $ns: sipp flood $rate/s for ${secs}s"
-	nsx "$ns" timeout $((secs + 15)) sipp -sf "$LAB/sipp/flood-invite.xml" -s 1000 "$WAN:5060" -i "$src" -p 5070 \
-		-m $((rate * secs)) -r "$rate" -l $((rate * 3)) -nostdin -timeout $((secs + 8))s \
+	nsx "$ns" timeout $((secs + 15)) sipp -sf "$LAB/sipp/flood-invite-fire.xml" -s 1000 "$WAN:5060" -i "$src" -p 5070 \
+		-m $((rate * secs)) -r "$rate" -l $((rate + 100)) -default_behaviors none -nostdin -timeout $((secs + 8))s \
 		>"$WORK/sipp-flood.$rate.log" 2>&1 || true
 }
 
@@ -196,3 +196,42 @@ wait_heartbeat() {
 
 # sql QUERY: read the guard's SQLite store directly
 sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); [print("|".join("" if v is None else str(v) for v in r)) for r in c.execute(sys.argv[2])]' "$GUARD_DB" "$1"; }
+
+# gateway_lab_up: the PORTFWD lab with a third scanner address
+# (203.0.113.88 on gg-scan2), kamailio, the guard in gg-router (gateway
+# mode, enforce, protected = the LAN, trusted = the provider) and the phone
+gateway_lab_up() {
+	PORTFWD=1 gg_topology
+	# a third scanner address on gg-scan2 (taken from the dark-net)
+	SCAN3=203.0.113.88
+	ip -n gg-dark addr del "$SCAN3/32" dev dscan
+	ip -n gg-scan2 addr add "$SCAN3/24" dev eth0
+	start_kamailio
+	GUARD_DB=$WORK/guard.db
+	CFG=$WORK/gateway.toml
+	cat >"$CFG" <<-EOF
+	# e2e: the guard on the customer router (gateway mode)
+	mode = "gateway"
+	policy = "enforce"
+	site = "e2e-gateway"
+
+	[network]
+	protected = ["192.168.77.0/24"]
+	sip_ports = [5060]
+
+	[trusted]
+	servers = ["$PROV", "$GW"]
+
+	[ban]
+	time = "10m"
+
+	[inspect]
+	nflog_group = 5060
+
+	[store]
+	url = "sqlite://$GUARD_DB"
+	EOF
+	"$GG_BIN" config check "$CFG" >/dev/null || die "config check failed"
+	guard_start gg-router "$CFG"
+	start_phone 400
+}

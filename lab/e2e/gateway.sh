@@ -24,39 +24,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 e2e_setup svmap svwar sipp baresip kamailio nft gcc python3 jq timeout
 
 # ------------------------------------------------------------ the lab
-PORTFWD=1 gg_topology
-# a third scanner address on gg-scan2 (taken from the dark-net)
-SCAN3=203.0.113.88
-ip -n gg-dark addr del "$SCAN3/32" dev dscan
-ip -n gg-scan2 addr add "$SCAN3/24" dev eth0
-start_kamailio
-GUARD_DB=$WORK/guard.db
-CFG=$WORK/gateway.toml
-cat >"$CFG" <<EOF
-# e2e: the guard on the customer router (gateway mode)
-mode = "gateway"
-policy = "enforce"
-site = "e2e-gateway"
-
-[network]
-protected = ["192.168.77.0/24"]
-sip_ports = [5060]
-
-[trusted]
-servers = ["$PROV", "$GW"]
-
-[ban]
-time = "10m"
-
-[inspect]
-nflog_group = 5060
-
-[store]
-url = "sqlite://$GUARD_DB"
-EOF
-"$GG_BIN" config check "$CFG" >/dev/null || die "config check failed"
-guard_start gg-router "$CFG"
-start_phone 400
+gateway_lab_up
 
 # ------------------------------------------------- 1. provider calls ring
 log "1. the provider calls the phone 3 times"
