@@ -117,7 +117,8 @@ enum FwCmd {
 /// Commands for the inspector thread.
 enum Control {
     Trusted(Vec<IpNet>),
-    Lifted(IpAddr),
+    /// An operator lifted a ban at this time (ms since the epoch).
+    Lifted(IpAddr, i64),
     Replace(Box<Inspector>),
 }
 
@@ -308,10 +309,13 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                 notifier.flush(now_ms());
                 // Bans an operator lifted (bans del, the dashboard).
                 match store.lifted_since(&site, lifted_seen, 1000).await {
+                    // The inspector decides whether the kernel element
+                    // goes (not when it banned the source again since) and
+                    // sends the unban in order with its own bans.
                     Ok(list) => for b in list {
-                        lifted_seen = lifted_seen.max(b.lifted_at.unwrap_or(0) + 1);
-                        let _ = fw_tx.send(FwCmd::Unban(vec![b.ip]));
-                        let _ = ctl_tx.send(Control::Lifted(b.ip));
+                        let at = b.lifted_at.unwrap_or(0);
+                        lifted_seen = lifted_seen.max(at + 1);
+                        let _ = ctl_tx.send(Control::Lifted(b.ip, at));
                     },
                     Err(e) => store_error(&counters, "lifted bans", &e),
                 }
@@ -476,7 +480,12 @@ fn spawn_inspector(
                 while let Ok(c) = control.try_recv() {
                     match c {
                         Control::Trusted(n) => ins.set_trusted(n),
-                        Control::Lifted(ip) => ins.lifted(ip),
+                        Control::Lifted(ip, at) => {
+                            let at = Timestamp::from_nanos(at.saturating_mul(1_000_000));
+                            if ins.lifted(ip, at) {
+                                let _ = fw_tx.send(FwCmd::Unban(vec![ip]));
+                            }
+                        }
                         Control::Replace(new) => ins = *new,
                     }
                 }
@@ -555,52 +564,67 @@ fn spawn_firewall(
 ) -> JoinHandle<()> {
     std::thread::spawn(move || {
         while let Ok(first) = rx.recv() {
-            // Coalesce what queued up behind the first command.
+            // Coalesce the bans that queued up behind the first command into
+            // one batch, in order: an unban queued before a ban of the same
+            // address must not run after it.
             let mut bans = Vec::new();
             let mut detected = None;
-            let mut rest = Vec::new();
             for cmd in std::iter::once(first).chain(rx.try_iter()) {
-                match cmd {
+                let r = match cmd {
                     FwCmd::Ban(b, at) => {
                         detected.get_or_insert(at);
                         bans.extend(b);
+                        continue;
                     }
-                    other => rest.push(other),
-                }
-            }
-            if !bans.is_empty() {
-                for chunk in bans.chunks(5_000) {
-                    match f.ban(chunk) {
-                        Ok(()) => {
-                            counters
-                                .bans_applied
-                                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                        }
-                        Err(e) => {
-                            counters.ban_errors.fetch_add(1, Ordering::Relaxed);
-                            eprintln!("ghostguard: firewall: {e}");
+                    other => {
+                        apply_bans(f.as_mut(), &mut bans, detected.take(), &counters);
+                        match other {
+                            FwCmd::Unban(ips) => f.unban(&ips),
+                            FwCmd::Trusted(nets) => f.set_trusted(&nets),
+                            FwCmd::Install(spec) => f.install(&spec),
+                            FwCmd::Ban(..) => Ok(()),
                         }
                     }
-                }
-                if let Some(at) = detected {
-                    let us = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
-                    counters.ban_latency_last_us.store(us, Ordering::Relaxed);
-                    counters.ban_latency_max_us.fetch_max(us, Ordering::Relaxed);
-                }
-            }
-            for cmd in rest {
-                let r = match cmd {
-                    FwCmd::Unban(ips) => f.unban(&ips),
-                    FwCmd::Trusted(nets) => f.set_trusted(&nets),
-                    FwCmd::Install(spec) => f.install(&spec),
-                    FwCmd::Ban(..) => Ok(()),
                 };
                 if let Err(e) = r {
                     eprintln!("ghostguard: firewall: {e}");
                 }
             }
+            apply_bans(f.as_mut(), &mut bans, detected, &counters);
         }
     })
+}
+
+/// One kernel batch per 5 000 bans; `detected` is when the first of them
+/// was decided (for the latency counters).
+fn apply_bans(
+    f: &mut (dyn Firewall + Send),
+    bans: &mut Vec<fw::Ban>,
+    detected: Option<Instant>,
+    counters: &Counters,
+) {
+    if bans.is_empty() {
+        return;
+    }
+    for chunk in bans.chunks(5_000) {
+        match f.ban(chunk) {
+            Ok(()) => {
+                counters
+                    .bans_applied
+                    .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            }
+            Err(e) => {
+                counters.ban_errors.fetch_add(1, Ordering::Relaxed);
+                eprintln!("ghostguard: firewall: {e}");
+            }
+        }
+    }
+    bans.clear();
+    if let Some(at) = detected {
+        let us = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
+        counters.ban_latency_last_us.store(us, Ordering::Relaxed);
+        counters.ban_latency_max_us.fetch_max(us, Ordering::Relaxed);
+    }
 }
 
 /// Records one effect in the store and alerts about it.
