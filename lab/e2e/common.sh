@@ -89,6 +89,12 @@ guard_start() {
 	GUARD_NS=$1 GUARD_CFG=$2
 	GUARD_RUNS=$((GUARD_RUNS + 1))
 	GUARD_LOG=$WORK/guard.$GUARD_RUNS.log
+	if [[ -z ${MONITOR_PID:-} ]]; then
+		# every change of the kernel's sets, time-stamped (for the post-mortem)
+		gg_bg "$GUARD_NS" "$WORK/nft-monitor.log" bash -c \
+			'nft monitor | while IFS= read -r l; do printf "%(%T)T.%s %s\n" -1 "${EPOCHREALTIME#*.}" "$l"; done'
+		MONITOR_PID=$GG_LAST_PID
+	fi
 	gg_bg "$GUARD_NS" "$GUARD_LOG" "$GG_BIN" guard -c "$GUARD_CFG"
 	GUARD_PID=$GG_LAST_PID
 	local i
