@@ -43,12 +43,15 @@ gg_preflight() {
 }
 
 # gg_lock: one lab at a time (the namespaces are named gg-*); waits for a
-# run of another script to finish.
+# run of another script to finish. gg_teardown does nothing before it (a
+# run that gives up waiting, or is killed while waiting, must not tear
+# down the lab of the run that holds the lock).
 gg_lock() {
 	exec {GG_LOCK_FD}>/run/lock/ghostguard-lab.lock
 	if ! flock -w "${1:-600}" "$GG_LOCK_FD"; then
 		die "another lab run holds /run/lock/ghostguard-lab.lock"
 	fi
+	GG_LOCKED=1
 }
 
 # build_phone_module: the ghostring baresip module and the stock modules

@@ -60,7 +60,7 @@ e2e_setup() {
 e2e_cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	gg_guard_report
+	[[ ${GG_LOCKED:-0} == 1 ]] && gg_guard_report
 	gg_teardown
 	if [[ ${GG_KEEP:-0} == 1 || $rc != 0 ]]; then
 		log "work dir kept: $WORK (guard logs: $WORK/guard.*.log)"
