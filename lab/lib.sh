@@ -139,6 +139,9 @@ gg_kill() {
 # earlier, interrupted run.
 gg_teardown() {
 	local ns pids
+	# only the run that holds the lab lock (services.sh gg_lock) may
+	# touch the gg-* namespaces
+	[[ ${GG_LOCKED:-0} == 1 ]] || return 0
 	if ((${#GG_PIDS[@]})); then
 		gg_kill "${GG_PIDS[@]}"
 		GG_PIDS=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): unit, integration, snapshot and replay tests of
-# every crate, then the checks on the committed lab captures.
+# every crate, the checks on the committed lab captures, then the
+# end-to-end tests of `ghostguard guard` (lab/e2e/, need root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -18,4 +19,28 @@ fi
 bash tests/netns/diagnose.sh
 if [ -x lab/check.sh ]; then
   bash lab/check.sh
+fi
+
+# End-to-end tests of `ghostguard guard` with real peers in network
+# namespaces (root, the lab's tools). Exit 77 means skipped: fine on a
+# developer's machine, a failure when CI=true.
+cargo build -p ghostguard --locked
+GG_BIN=$(cargo metadata --format-version 1 --no-deps | jq -r .target_directory)/debug/ghostguard
+export GG_BIN
+e2e_failed=()
+for t in lab/e2e/gateway.sh lab/e2e/pbx.sh; do
+  rc=0
+  bash "$t" || rc=$?
+  if [ "$rc" -eq 77 ] && [ "${CI:-}" = true ]; then
+    echo "FAIL: $t skipped (exit 77) but CI=true: the CI must run it" >&2
+    e2e_failed+=("$t")
+  elif [ "$rc" -eq 77 ]; then
+    echo "SKIP: $t (see its SKIP line above)" >&2
+  elif [ "$rc" -ne 0 ]; then
+    e2e_failed+=("$t")
+  fi
+done
+if [ ${#e2e_failed[@]} -gt 0 ]; then
+  echo "FAIL: end-to-end tests: ${e2e_failed[*]}" >&2
+  exit 1
 fi

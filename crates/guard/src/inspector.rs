@@ -370,10 +370,23 @@ impl Inspector {
         }
     }
 
-    /// An operator lifted the ban of `ip`: new abuse bans it again.
-    pub fn lifted(&mut self, ip: IpAddr) {
+    /// An operator lifted the ban of `ip` at `at`: new abuse bans it
+    /// again. Returns whether the kernel's element must go too: not when
+    /// this inspector banned `ip` again after `at` (the daemon learns of a
+    /// lift from the store a moment later; by then the source may be
+    /// banned anew, and that ban must stay).
+    pub fn lifted(&mut self, ip: IpAddr, at: Timestamp) -> bool {
+        let rebanned = self
+            .offences
+            .get(&ip)
+            .and_then(|v| v.last())
+            .is_some_and(|t| *t > at);
+        if rebanned {
+            return false;
+        }
         self.banned.remove(&ip);
         self.engine.forget(ip);
+        true
     }
 
     /// Whether `ip` is banned by this inspector right now.

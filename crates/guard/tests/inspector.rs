@@ -292,3 +292,32 @@ fn a_source_spared_for_weak_evidence_is_banned_when_stronger_evidence_comes() {
     );
     assert_eq!(bans(&strong).len(), 1, "{strong:?}");
 }
+
+#[test]
+fn a_lift_bans_again_on_new_abuse_but_a_late_lift_notice_keeps_the_newer_ban() {
+    let mut ins = inspector(&[]);
+    let ip: IpAddr = "198.51.100.7".parse().unwrap();
+    let at = |secs: i64| Timestamp::from_parts(1_800_000_000 + secs, 0);
+    let scan = |ins: &mut Inspector, call: u32, secs: i64| {
+        feed(
+            ins,
+            "198.51.100.7:5060",
+            "192.168.1.20:5060",
+            &invite("sipvicious", "friendly-scanner", call),
+            secs,
+        )
+    };
+    assert_eq!(bans(&scan(&mut ins, 1, 0)).len(), 1);
+    // Still banned: the engine reported it already, no second ban.
+    assert!(bans(&scan(&mut ins, 2, 5)).is_empty());
+    // The operator lifts the ban at 10 s: the kernel element must go, and
+    // the source is armed again.
+    assert!(ins.lifted(ip, at(10)));
+    assert!(!ins.is_banned(ip, at(11)));
+    assert_eq!(bans(&scan(&mut ins, 3, 20)).len(), 1);
+    assert!(ins.is_banned(ip, at(21)));
+    // The same lift (10 s) seen again, or seen late after the new ban at
+    // 20 s: the new ban stays, in the kernel and here.
+    assert!(!ins.lifted(ip, at(10)));
+    assert!(ins.is_banned(ip, at(21)));
+}

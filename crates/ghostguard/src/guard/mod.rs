@@ -474,11 +474,9 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                             {
                                 lifted_set.remove(&old);
                             }
-                            lifted_seen = lifted_seen.max(b.lifted_at.unwrap_or(0));
-                            if let Some(tx) = &fw_tx {
-                                let _ = tx.send(FwCmd::Unban(vec![b.ip]));
-                            }
-                            let _ = ctl_tx.send(Control::Lifted(b.ip));
+                            let at = b.lifted_at.unwrap_or(0);
+                            lifted_seen = lifted_seen.max(at);
+                            let _ = ctl_tx.send(Control::Lifted(b.ip, at));
                             eprintln!("ghostguard: ban of {} lifted by {}", b.ip, b.lifted_by.as_deref().unwrap_or("?"));
                         }
                     }

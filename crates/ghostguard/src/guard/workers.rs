@@ -27,7 +27,8 @@ pub(super) enum FwCmd {
 /// Commands for the inspector thread.
 pub(super) enum Control {
     Trusted(Vec<IpNet>),
-    Lifted(IpAddr),
+    /// An operator lifted a ban at this time (ms since the epoch).
+    Lifted(IpAddr, i64),
     Replace(Box<Inspector>),
 }
 
@@ -85,7 +86,17 @@ pub(super) fn spawn_inspector(
                 while let Ok(c) = control.try_recv() {
                     match c {
                         Control::Trusted(n) => ins.set_trusted(n),
-                        Control::Lifted(ip) => ins.lifted(ip),
+                        // The inspector decides whether the kernel element
+                        // goes (not when it banned the source again since the
+                        // lift) and sends the unban in order with its bans.
+                        Control::Lifted(ip, at) => {
+                            let at = Timestamp::from_nanos(at.saturating_mul(1_000_000));
+                            if ins.lifted(ip, at)
+                                && let Some(tx) = &fw_tx
+                            {
+                                let _ = tx.send(FwCmd::Unban(vec![ip]));
+                            }
+                        }
                         Control::Replace(new) => {
                             add(&mut base, &ins.stats().messages);
                             ins = *new;
