@@ -196,7 +196,10 @@ pub fn spawn_nflog(group: u16, snaplen: u32, feed: Feed) -> Result<JoinHandle<()
     let mut buf = vec![0u8; 1 << 16];
     let steps: [(&'static str, Vec<u8>); 2] = [
         ("bind", nflog::command(1, group, nflog::CMD_BIND)),
-        ("copy mode", nflog::tune(2, group, snaplen, 1 << 20, 1, 32)),
+        // Flush timeout 0: a lone packet goes up at the next timer tick, not
+        // 10 ms later (about half the time from a scanner's first packet
+        // to its ban); under load the queue threshold still batches.
+        ("copy mode", nflog::tune(2, group, snaplen, 1 << 20, 0, 32)),
     ];
     for (seq, (what, msg)) in (1u32..).zip(steps.iter()) {
         sock.send_to(msg, &kernel, 0)
