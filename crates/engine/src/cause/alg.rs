@@ -252,7 +252,7 @@ impl AlgWatch {
         if ctx.contact().is_none() && ctx.sdp().is_none() {
             return;
         }
-        let (Some(cid), Some(branch)) = (ctx.call_id, ctx.via().and_then(|v| v.branch())) else {
+        let (Some(cid), Some(branch)) = (ctx.call_id, ctx.branch()) else {
             return;
         };
         let key = self.hasher.hash(&(cid, cseq.seq, ctx.status, branch));
