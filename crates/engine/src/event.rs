@@ -184,12 +184,10 @@ pub(crate) fn has_sdp(m: &Message<'_>) -> bool {
     if body.is_empty() {
         return false;
     }
-    match m.header(HeaderName::ContentType) {
-        Some(h) => {
-            let v = h.raw_value;
-            v.windows(15)
-                .any(|w| w.eq_ignore_ascii_case(b"application/sdp"))
-        }
+    match m.header_value(HeaderName::ContentType) {
+        Some(v) => v
+            .windows(15)
+            .any(|w| w.eq_ignore_ascii_case(b"application/sdp")),
         None => body.starts_with(b"v=0"),
     }
 }
