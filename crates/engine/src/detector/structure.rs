@@ -63,10 +63,13 @@ pub(crate) fn decode_vtag(tag: &[u8]) -> Option<VTag> {
     if tag.len() < 6 || tag.len() % 2 != 0 || tag.len() > 512 {
         return None;
     }
-    let mut raw = Vec::with_capacity(tag.len() / 2);
-    for pair in tag.chunks_exact(2) {
-        raw.push(hex_val(pair[0])? << 4 | hex_val(pair[1])?);
+    // Decoded on the stack: this runs on the From-tag of every request.
+    let mut buf = [0u8; 256];
+    let raw = &mut buf[..tag.len() / 2];
+    for (out, pair) in raw.iter_mut().zip(tag.chunks_exact(2)) {
+        *out = hex_val(pair[0])? << 4 | hex_val(pair[1])?;
     }
+    let raw = &*raw;
     let sep = raw.iter().rposition(|&b| b == 1)?;
     let (data, digits) = (&raw[..sep], &raw[sep + 1..]);
     // `getrandbits(32)` printed in decimal: 6 digits or more for all but
