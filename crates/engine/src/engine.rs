@@ -251,8 +251,8 @@ impl Engine {
             }
         } else {
             st.responses += 1;
-            if let Some(h) = m.header(HeaderName::Server) {
-                st.add_agent(&h.raw_value[..h.raw_value.len().min(96)]);
+            if let Some(v) = m.header_value(HeaderName::Server) {
+                st.add_agent(&v[..v.len().min(96)]);
             }
         }
         // The full grammar check re-parses every header; run it only on
@@ -263,8 +263,8 @@ impl Engine {
             || ctx.via().is_none()
             || (ctx.is_request()
                 && (ctx.from().is_none() || ctx.to().is_none() || ctx.ruri().is_none()))
-            || m.header(HeaderName::From).is_none()
-            || m.header(HeaderName::To).is_none()
+            || m.header_value(HeaderName::From).is_none()
+            || m.header_value(HeaderName::To).is_none()
             || ctx
                 .method
                 .is_some_and(|me| ctx.cseq.as_ref().is_some_and(|c| c.method != me))

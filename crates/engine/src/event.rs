@@ -10,7 +10,8 @@ use ghostguard_sip::{CSeq, HeaderName, Message, Method, NameAddr, Uri, Via};
 
 /// One SIP message with the facts about its addresses. The cheap header
 /// facts are read at once; the costly parses (From, To, Via, Request-URI,
-/// Contact, SDP) happen on first use and are shared by every detector.
+/// Contact, SDP, and the Via branch and From/To tags) happen on first use
+/// and are shared by every detector.
 pub(crate) struct Ctx<'a> {
     pub ts: Timestamp,
     pub d: &'a Datagram<'a>,
@@ -38,6 +39,9 @@ pub(crate) struct Ctx<'a> {
     ruri: OnceCell<Option<Uri<'a>>>,
     contact: OnceCell<Option<NameAddr<'a>>>,
     sdp: OnceCell<Option<Sdp<'a>>>,
+    branch: OnceCell<Option<&'a [u8]>>,
+    caller_tag: OnceCell<Option<&'a [u8]>>,
+    callee_tag: OnceCell<Option<&'a [u8]>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -74,6 +78,9 @@ impl<'a> Ctx<'a> {
             ruri: OnceCell::new(),
             contact: OnceCell::new(),
             sdp: OnceCell::new(),
+            branch: OnceCell::new(),
+            caller_tag: OnceCell::new(),
+            callee_tag: OnceCell::new(),
         }
     }
 
@@ -92,6 +99,27 @@ impl<'a> Ctx<'a> {
     /// The topmost Via.
     pub(crate) fn via(&self) -> Option<&Via<'a>> {
         self.via.get_or_init(|| self.m.via()).as_ref()
+    }
+
+    /// The topmost Via's branch.
+    pub(crate) fn branch(&self) -> Option<&'a [u8]> {
+        *self
+            .branch
+            .get_or_init(|| self.via().and_then(|v| v.branch()))
+    }
+
+    /// The From tag.
+    pub(crate) fn caller_tag(&self) -> Option<&'a [u8]> {
+        *self
+            .caller_tag
+            .get_or_init(|| self.from().and_then(|f| f.tag()))
+    }
+
+    /// The To tag (set inside a dialog).
+    pub(crate) fn callee_tag(&self) -> Option<&'a [u8]> {
+        *self
+            .callee_tag
+            .get_or_init(|| self.to().and_then(|t| t.tag()))
     }
 
     pub(crate) fn ruri(&self) -> Option<&Uri<'a>> {
@@ -125,7 +153,7 @@ impl<'a> Ctx<'a> {
 
     /// The To header carries a tag: the request is inside a dialog.
     pub(crate) fn in_dialog(&self) -> bool {
-        self.to().is_some_and(|t| t.tag().is_some())
+        self.callee_tag().is_some()
     }
 
     /// The user a request is aimed at: the To user, else the Request-URI user.
@@ -156,12 +184,10 @@ pub(crate) fn has_sdp(m: &Message<'_>) -> bool {
     if body.is_empty() {
         return false;
     }
-    match m.header(HeaderName::ContentType) {
-        Some(h) => {
-            let v = h.raw_value;
-            v.windows(15)
-                .any(|w| w.eq_ignore_ascii_case(b"application/sdp"))
-        }
+    match m.header_value(HeaderName::ContentType) {
+        Some(v) => v
+            .windows(15)
+            .any(|w| w.eq_ignore_ascii_case(b"application/sdp")),
         None => body.starts_with(b"v=0"),
     }
 }

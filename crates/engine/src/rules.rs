@@ -229,6 +229,15 @@ impl Rules {
         self.signatures.is_empty()
     }
 
+    /// Whether any signature looks at `field` (lets a caller skip parsing
+    /// a field no rule can match).
+    #[must_use]
+    pub fn has_field(&self, field: Field) -> bool {
+        self.matchers
+            .get(field as usize)
+            .is_some_and(Option::is_some)
+    }
+
     /// The strongest signature matching `value` in `field`, with its index.
     #[must_use]
     pub fn best_match(&self, field: Field, value: &[u8]) -> Option<(usize, &Signature)> {
@@ -273,6 +282,19 @@ mod tests {
         // `equals` does not match inside a longer value.
         assert!(r.best_match(Field::FromUser, b"1000").is_some());
         assert!(r.best_match(Field::FromUser, b"31201000").is_none());
+    }
+
+    #[test]
+    fn has_field_names_the_fields_rules_look_at() {
+        let r = Rules::default_rules().unwrap();
+        assert!(r.has_field(Field::UserAgent));
+        assert!(!r.has_field(Field::ContactUser));
+        let r = Rules::parse(
+            "version = 1\n[[signature]]\nid='c'\ntool='t'\nfield='contact-user'\npattern='x'\nconfidence=5",
+        )
+        .unwrap();
+        assert!(r.has_field(Field::ContactUser));
+        assert!(!r.has_field(Field::UserAgent));
     }
 
     #[test]

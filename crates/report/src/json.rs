@@ -68,6 +68,9 @@ pub(crate) fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let v = to_value(a, meta, lang).map_err(io::Error::other)?;
-    serde_json::to_writer_pretty(&mut *out, &v).map_err(io::Error::other)?;
-    writeln!(out)
+    // Into memory first: the serializer's many small writes then cost a
+    // copy each, not two dynamic calls into the caller's writer.
+    let mut buf = serde_json::to_vec_pretty(&v).map_err(io::Error::other)?;
+    buf.push(b'\n');
+    out.write_all(&buf)
 }

@@ -107,6 +107,8 @@ header_names! {
     Warning = b"Warning", 0;
 }
 
+/// Number of known names: ids `0..KNOWN_COUNT`.
+pub(crate) const KNOWN_COUNT: usize = KNOWN.len();
 /// Internal id of [`HeaderName::Other`].
 pub(crate) const OTHER_ID: u8 = u8::MAX;
 /// Longest known full name (`Proxy-Authorization` is 19).

@@ -3,7 +3,7 @@
 
 use crate::defects::Defects;
 use crate::header::Header;
-use crate::header_name::{HeaderName, OTHER_ID};
+use crate::header_name::{HeaderName, KNOWN_COUNT, OTHER_ID};
 use crate::method::Method;
 use crate::name_addr::NameAddr;
 use crate::parse::MAX_HEADERS;
@@ -92,6 +92,9 @@ impl Span {
     }
 }
 
+/// No span of this known header: [`Message`]'s `first` table.
+const ABSENT: u8 = u8::MAX;
+
 /// A SIP message borrowed from its buffer. Build it with [`crate::parse`].
 #[derive(Clone)]
 pub struct Message<'a> {
@@ -99,6 +102,9 @@ pub struct Message<'a> {
     start: StartLine<'a>,
     spans: [Span; MAX_HEADERS],
     count: usize,
+    /// Per known header id, the index of its first span ([`ABSENT`] when
+    /// the message has none): lookups of known headers cost one load.
+    first: [u8; KNOWN_COUNT],
     body: &'a [u8],
     content_length: Option<usize>,
     defects: Defects,
@@ -124,6 +130,7 @@ impl<'a> Message<'a> {
             start,
             spans: [Span::EMPTY; MAX_HEADERS],
             count: 0,
+            first: [ABSENT; KNOWN_COUNT],
             body: b"",
             content_length: None,
             defects,
@@ -138,6 +145,14 @@ impl<'a> Message<'a> {
         *slot = span;
         self.count += 1;
         true
+    }
+
+    /// Records the span just pushed as the first one of its known id.
+    pub(crate) fn mark_first(&mut self, id: u8) {
+        if let Some(first) = self.first.get_mut(usize::from(id)) {
+            // MAX_HEADERS (64) spans: the index fits a u8.
+            *first = (self.count - 1) as u8;
+        }
     }
 
     pub(crate) fn finish(
@@ -227,7 +242,15 @@ impl<'a> Message<'a> {
         name: HeaderName<'s>,
     ) -> impl Iterator<Item = Header<'a>> + 's {
         let id = name.id();
-        self.spans[..self.count]
+        // A known name's spans start at its first one (none: an empty range).
+        let start = if id == OTHER_ID {
+            0
+        } else {
+            self.first
+                .get(usize::from(id))
+                .map_or(self.count, |&f| usize::from(f).min(self.count))
+        };
+        self.spans[start..self.count]
             .iter()
             .filter(move |s| {
                 s.id == id && (id != OTHER_ID || HeaderName::Other(s.name(self.raw)) == name)
@@ -241,12 +264,26 @@ impl<'a> Message<'a> {
         self.headers_named(name).next()
     }
 
+    /// The raw value of the first header field called `name` (trimmed), as
+    /// [`Message::header`] gives it, without finding the name's bytes: for a
+    /// known name one table load.
+    #[must_use]
+    pub fn header_value(&self, name: HeaderName<'_>) -> Option<&'a [u8]> {
+        match name.known_id() {
+            OTHER_ID => self.header(name).map(|h| h.raw_value),
+            id => self.value_at_first(id),
+        }
+    }
+
     /// Raw value of the first header with this known id (hot accessors).
     fn value_of(&self, name: HeaderName<'static>) -> Option<&'a [u8]> {
-        let id = name.known_id();
+        self.value_at_first(name.known_id())
+    }
+
+    fn value_at_first(&self, id: u8) -> Option<&'a [u8]> {
+        let first = usize::from(*self.first.get(usize::from(id))?);
         self.spans[..self.count]
-            .iter()
-            .find(|s| s.id == id)
+            .get(first)
             .map(|s| s.value(self.raw))
     }
 
@@ -344,8 +381,8 @@ impl<'a> Message<'a> {
     /// (RFC 3261 §22.2, §22.3).
     #[must_use]
     pub fn has_credentials(&self) -> bool {
-        self.header(HeaderName::Authorization).is_some()
-            || self.header(HeaderName::ProxyAuthorization).is_some()
+        self.value_of(HeaderName::Authorization).is_some()
+            || self.value_of(HeaderName::ProxyAuthorization).is_some()
     }
 
     /// Max-Forwards (RFC 3261 §20.22).
@@ -358,5 +395,48 @@ impl<'a> Message<'a> {
     #[must_use]
     pub fn expires(&self) -> Option<u32> {
         self.value_of(HeaderName::Expires).and_then(parse_u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_header_table_agrees_with_a_scan() {
+        let m = crate::parse(
+            b"OPTIONS sip:a SIP/2.0\r\nX-A: 1\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+              Via: SIP/2.0/UDP g\r\nx-a: 2\r\nf: <sip:f@h>\r\nl: 0\r\n\r\n",
+        )
+        .unwrap();
+        for name in [
+            HeaderName::Via,
+            HeaderName::From,
+            HeaderName::ContentLength,
+            HeaderName::To,
+            HeaderName::Server,
+            HeaderName::Other(b"X-a"),
+            HeaderName::Other(b"VIA"),
+            HeaderName::Other(b"absent"),
+        ] {
+            // `Other(b"VIA")` names the Via headers.
+            let canonical = HeaderName::from_bytes(name.as_bytes());
+            let scan = m
+                .headers()
+                .find(|h| h.name == canonical)
+                .map(|h| h.raw_value);
+            assert_eq!(m.header_value(name), scan, "{name:?}");
+            assert_eq!(m.header(name).map(|h| h.raw_value), scan, "{name:?}");
+            assert_eq!(
+                m.headers_named(name).count(),
+                m.headers().filter(|h| h.name == canonical).count(),
+                "{name:?}"
+            );
+        }
+        assert_eq!(
+            m.header_value(HeaderName::Via),
+            Some(&b"SIP/2.0/UDP h;branch=z9hG4bK1"[..])
+        );
+        assert!(!m.has_credentials());
     }
 }

@@ -18,6 +18,10 @@ pub struct Param<'a> {
 #[derive(Debug, Clone)]
 pub struct Params<'a> {
     rest: Option<&'a [u8]>,
+    /// The list holds a `"`: split outside quoted strings. Without one,
+    /// the quote-aware search and the plain one agree, so it is checked
+    /// once, not per element.
+    quoted: bool,
 }
 
 impl<'a> Params<'a> {
@@ -28,16 +32,14 @@ impl<'a> Params<'a> {
         let raw = trim_lws(raw);
         Self {
             rest: (!raw.is_empty()).then(|| raw.strip_prefix(b";").unwrap_or(raw)),
+            quoted: find_byte(b'"', raw).is_some(),
         }
     }
-}
 
-impl<'a> Iterator for Params<'a> {
-    type Item = Param<'a>;
-
-    fn next(&mut self) -> Option<Param<'a>> {
+    /// The next element split at its first `=` (outside quotes), untrimmed.
+    fn next_raw(&mut self) -> Option<(&'a [u8], Option<&'a [u8]>)> {
         let s = self.rest?;
-        let quoted = find_byte(b'"', s).is_some();
+        let quoted = self.quoted;
         let find = |hay: &[u8], needle: u8| {
             if quoted {
                 find_unquoted(hay, needle)
@@ -56,14 +58,20 @@ impl<'a> Iterator for Params<'a> {
             }
         };
         Some(match find(piece, b'=') {
-            Some(eq) => Param {
-                name: trim_lws(&piece[..eq]),
-                value: Some(trim_lws(&piece[eq + 1..])),
-            },
-            None => Param {
-                name: trim_lws(piece),
-                value: None,
-            },
+            Some(eq) => (&piece[..eq], Some(&piece[eq + 1..])),
+            None => (piece, None),
+        })
+    }
+}
+
+impl<'a> Iterator for Params<'a> {
+    type Item = Param<'a>;
+
+    fn next(&mut self) -> Option<Param<'a>> {
+        let (name, value) = self.next_raw()?;
+        Some(Param {
+            name: trim_lws(name),
+            value: value.map(trim_lws),
         })
     }
 }
@@ -71,9 +79,14 @@ impl<'a> Iterator for Params<'a> {
 /// The value of the first parameter called `name` in `raw`: `Some(b"")` for a
 /// parameter without value, `None` when absent.
 pub(crate) fn find<'a>(raw: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    Params::new(raw)
-        .find(|p| p.name.eq_ignore_ascii_case(name))
-        .map(|p| p.value.unwrap_or_default())
+    let mut params = Params::new(raw);
+    // Only the matching element's value is trimmed.
+    while let Some((n, v)) = params.next_raw() {
+        if trim_lws(n).eq_ignore_ascii_case(name) {
+            return Some(v.map(trim_lws).unwrap_or_default());
+        }
+    }
+    None
 }
 
 /// True when every element has a `token` name and `=` is followed by a value

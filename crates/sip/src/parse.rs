@@ -79,7 +79,9 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, ParseError> {
                 }
                 if id != OTHER_ID {
                     let bit = 1u64 << id;
-                    if seen & bit != 0 && SINGLETONS & bit != 0 {
+                    if seen & bit == 0 {
+                        msg.mark_first(id);
+                    } else if SINGLETONS & bit != 0 {
                         defects.insert(Defects::DUPLICATE_SINGLETON);
                     }
                     seen |= bit;

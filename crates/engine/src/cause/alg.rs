@@ -11,6 +11,9 @@
 //!
 //! Each copy is compared by a hash per field; the text of the fields is
 //! only built when a rewrite is found, from a stored copy of the first message.
+//! The first copy of a transaction is only stored: its hashes are computed
+//! from the stored bytes when a second copy arrives, so the common case (a
+//! message seen once) costs one copy of at most [`MAX_RAW`] bytes.
 //!
 //! DoS: a direct-mapped table of [`SLOTS`] entries, each holding at most
 //! [`MAX_RAW`] bytes in a reused buffer (8 MiB in all); a collision overwrites.
@@ -18,7 +21,8 @@
 use std::net::SocketAddr;
 
 use ghostguard_packet::{Span, Timestamp};
-use ghostguard_sip::{HeaderName, Host, Message, Method, sdp};
+use ghostguard_sip::sdp::{self, Sdp};
+use ghostguard_sip::{HeaderName, Host, Message, Method, NameAddr, Via};
 
 use crate::event::{Ctx, has_sdp};
 use crate::window::KeyHasher;
@@ -122,18 +126,58 @@ fn fields(m: &Message<'_>) -> [Snip; 6] {
     f
 }
 
-/// A hash per rewritable field, from the parsed context (no formatting).
-fn digest(ctx: &Ctx<'_>, h: &KeyHasher) -> [u64; 6] {
-    let via = ctx.via().map(|v| (&v.host, v.port));
-    let sdp = ctx.sdp();
-    [
-        h.hash(&via),
-        h.hash(&ctx.contact().map(|c| c.raw_uri)),
-        h.hash(&sdp.and_then(|s| s.connection.as_ref().map(|c| c.addr))),
-        h.hash(&sdp.and_then(|s| s.origin.as_ref().map(|o| o.addr))),
-        h.hash(&sdp.and_then(|s| s.media.first().and_then(|m| m.port))),
-        h.hash(&ctx.m.content_length()),
-    ]
+/// What a copy is compared on: Via count, Max-Forwards and the field digest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Shape {
+    vias: usize,
+    max_forwards: Option<u32>,
+    digest: [u64; 6],
+}
+
+impl Shape {
+    /// Counts the Vias and hashes each rewritable field (no formatting).
+    fn new(
+        m: &Message<'_>,
+        via: Option<&Via<'_>>,
+        contact: Option<&NameAddr<'_>>,
+        sdp: Option<&Sdp<'_>>,
+        h: &KeyHasher,
+    ) -> Shape {
+        let via = via.map(|v| (&v.host, v.port));
+        Shape {
+            vias: m
+                .headers_named(HeaderName::Via)
+                .map(|h| h.values().count())
+                .sum(),
+            max_forwards: m.max_forwards(),
+            digest: [
+                h.hash(&via),
+                h.hash(&contact.map(|c| c.raw_uri)),
+                h.hash(&sdp.and_then(|s| s.connection.as_ref().map(|c| c.addr))),
+                h.hash(&sdp.and_then(|s| s.origin.as_ref().map(|o| o.addr))),
+                h.hash(&sdp.and_then(|s| s.media.first().and_then(|m| m.port))),
+                h.hash(&m.content_length()),
+            ],
+        }
+    }
+
+    /// The shape of the message in `ctx` (its parses are shared).
+    fn of(ctx: &Ctx<'_>, h: &KeyHasher) -> Shape {
+        Shape::new(ctx.m, ctx.via(), ctx.contact(), ctx.sdp(), h)
+    }
+
+    /// The shape of a stored copy: the same bytes parse to the same fields.
+    fn of_raw(raw: &[u8], h: &KeyHasher) -> Option<Shape> {
+        let m = ghostguard_sip::parse(raw).ok()?;
+        let sdp = has_sdp(&m).then(|| sdp::parse(m.body()));
+        Some(Shape::new(
+            &m,
+            m.via().as_ref(),
+            m.contact().as_ref(),
+            sdp.as_ref(),
+            h,
+        ))
+    }
 }
 
 /// DoS: a stored copy is at most this long (longer messages keep only
@@ -145,11 +189,24 @@ struct Slot {
     key: u64,
     ts: Timestamp,
     hop: Option<(SocketAddr, SocketAddr)>,
-    vias: usize,
-    max_forwards: Option<u32>,
-    digest: [u64; 6],
+    /// The stored copy's shape; `None` until a second copy needs it (it is
+    /// then computed from `raw`: most transactions are seen only once).
+    shape: Option<Shape>,
     /// The first copy's bytes (the buffer is reused), to show what changed.
     raw: Vec<u8>,
+}
+
+impl Slot {
+    /// Keeps this copy: its bytes when short enough, else its shape now.
+    fn store(&mut self, ctx: &Ctx<'_>, hasher: &KeyHasher, shape: Option<Shape>) {
+        self.raw.clear();
+        if ctx.m.raw().len() <= MAX_RAW {
+            self.raw.extend_from_slice(ctx.m.raw());
+            self.shape = shape;
+        } else {
+            self.shape = Some(shape.unwrap_or_else(|| Shape::of(ctx, hasher)));
+        }
+    }
 }
 
 /// One rewrite seen: which fields, and a before/after sample.
@@ -195,37 +252,39 @@ impl AlgWatch {
         if ctx.contact().is_none() && ctx.sdp().is_none() {
             return;
         }
-        let (Some(cid), Some(branch)) = (ctx.call_id, ctx.via().and_then(|v| v.branch())) else {
+        let (Some(cid), Some(branch)) = (ctx.call_id, ctx.branch()) else {
             return;
         };
         let key = self.hasher.hash(&(cid, cseq.seq, ctx.status, branch));
         let hop = Some((ctx.d.src, ctx.d.dst));
         let slot = &mut self.slots[(key as usize) % SLOTS];
-        let vias: usize = ctx
-            .m
-            .headers_named(HeaderName::Via)
-            .map(|h| h.values().count())
-            .sum();
-        let max_forwards = ctx.m.max_forwards();
-        let digest = digest(ctx, &self.hasher);
         if slot.key != key || ctx.ts.since(slot.ts) > WINDOW {
             slot.key = key;
             slot.ts = ctx.ts;
             slot.hop = hop;
-            slot.vias = vias;
-            slot.max_forwards = max_forwards;
-            slot.digest = digest;
-            slot.raw.clear();
-            if ctx.m.raw().len() <= MAX_RAW {
-                slot.raw.extend_from_slice(ctx.m.raw());
-            }
+            slot.store(ctx, &self.hasher, None);
             return;
         }
-        if slot.hop == hop || slot.vias != vias || slot.max_forwards != max_forwards {
-            return; // a retransmission, or a proxy hop
+        if slot.hop == hop {
+            return; // a retransmission
         }
+        let theirs = match slot.shape {
+            Some(s) => s,
+            None => {
+                let Some(s) = Shape::of_raw(&slot.raw, &self.hasher) else {
+                    return;
+                };
+                slot.shape = Some(s);
+                s
+            }
+        };
+        let mine = Shape::of(ctx, &self.hasher);
+        if theirs.vias != mine.vias || theirs.max_forwards != mine.max_forwards {
+            return; // a proxy hop
+        }
+        let digest = mine.digest;
         let changed: Vec<usize> = (0..NAMES.len())
-            .filter(|&i| slot.digest[i] != digest[i])
+            .filter(|&i| theirs.digest[i] != digest[i])
             .collect();
         slot.hop = hop;
         if changed.is_empty() {
@@ -256,10 +315,6 @@ impl AlgWatch {
                 ts: ctx.ts,
             });
         }
-        slot.digest = digest;
-        slot.raw.clear();
-        if ctx.m.raw().len() <= MAX_RAW {
-            slot.raw.extend_from_slice(ctx.m.raw());
-        }
+        slot.store(ctx, &self.hasher, Some(mine));
     }
 }

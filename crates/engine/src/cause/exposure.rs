@@ -54,7 +54,7 @@ impl Exposure {
         }
         st.requests += 1;
         if st.dnat_from.is_none() {
-            if let Some(uri) = ctx.m.request_uri() {
+            if let Some(uri) = ctx.ruri() {
                 let host = match uri.host {
                     Host::Ipv4(a) => Some(IpAddr::V4(a)),
                     Host::Ipv6(a) => Some(IpAddr::V6(a)),

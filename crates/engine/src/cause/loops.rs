@@ -69,7 +69,7 @@ impl LoopWatch {
         // else); length and head guard against a missing Call-ID.
         let p = ctx.d.payload;
         let head = &p[..p.len().min(64)];
-        let branch = ctx.via().and_then(|v| v.branch());
+        let branch = ctx.branch();
         let seq = ctx.cseq.as_ref().map(|c| c.seq);
         let key = self.hasher.hash(&(
             p.len(),

@@ -23,6 +23,8 @@
 
 use std::sync::Arc;
 
+use ghostguard_sip::NameAddr;
+
 use crate::detector::Detector;
 use crate::event::{Ctx, text};
 use crate::finding::{Args, Hit, push_arg};
@@ -38,42 +40,58 @@ impl Signatures {
         Signatures { rules }
     }
 
+    /// The display name and URI user of From or To.
+    fn party(
+        na: Option<&NameAddr<'_>>,
+        display: Field,
+        user: Field,
+        f: &mut impl FnMut(Field, &[u8]),
+    ) {
+        if let Some(na) = na {
+            if let Some(d) = &na.display {
+                f(display, d);
+            }
+            if let Some(u) = na.uri.user {
+                f(user, u);
+            }
+        }
+    }
+
     /// Calls `f` with every field value of a request that rules can match.
-    fn fields<'a>(ctx: &Ctx<'a>, mut f: impl FnMut(Field, &[u8])) {
-        if let Some(ua) = ctx.user_agent {
+    /// Fields no rule looks at are not parsed (the default rules have none
+    /// for Contact, so its parse is saved on most requests).
+    fn fields<'a>(r: &Rules, ctx: &Ctx<'a>, mut f: impl FnMut(Field, &[u8])) {
+        let want = |field| r.has_field(field);
+        if let Some(ua) = ctx.user_agent.filter(|_| want(Field::UserAgent)) {
             f(Field::UserAgent, ua);
         }
-        if let Some(from) = ctx.from() {
-            if let Some(d) = &from.display {
-                f(Field::FromDisplay, d);
-            }
-            if let Some(u) = from.uri.user {
-                f(Field::FromUser, u);
-            }
+        if want(Field::FromDisplay) || want(Field::FromUser) {
+            Self::party(ctx.from(), Field::FromDisplay, Field::FromUser, &mut f);
         }
-        if let Some(to) = ctx.to() {
-            if let Some(d) = &to.display {
-                f(Field::ToDisplay, d);
-            }
-            if let Some(u) = to.uri.user {
-                f(Field::ToUser, u);
+        if want(Field::ToDisplay) || want(Field::ToUser) {
+            Self::party(ctx.to(), Field::ToDisplay, Field::ToUser, &mut f);
+        }
+        if want(Field::ContactUser) {
+            if let Some(u) = ctx.contact().and_then(|c| c.uri.user) {
+                f(Field::ContactUser, u);
             }
         }
-        if let Some(u) = ctx.contact().and_then(|c| c.uri.user) {
-            f(Field::ContactUser, u);
+        if want(Field::RequestUser) {
+            if let Some(u) = ctx.request_user() {
+                f(Field::RequestUser, u);
+            }
         }
-        if let Some(u) = ctx.request_user() {
-            f(Field::RequestUser, u);
-        }
-        if let Some(cid) = ctx.call_id {
+        if let Some(cid) = ctx.call_id.filter(|_| want(Field::CallId)) {
             f(Field::CallId, cid);
         }
-        if let Some(s) = ctx.sdp() {
-            if let Some(name) = s.session_name {
-                f(Field::SdpSession, name);
-            }
-            if let Some(o) = &s.origin {
-                f(Field::SdpOrigin, o.username);
+        if want(Field::SdpSession) || want(Field::SdpOrigin) {
+            if let Some(s) = ctx.sdp() {
+                if let Some(name) = s.session_name {
+                    f(Field::SdpSession, name);
+                }
+                if let Some(o) = &s.origin {
+                    f(Field::SdpOrigin, o.username);
+                }
             }
         }
     }
@@ -116,7 +134,7 @@ impl Detector for Signatures {
             return;
         }
         let r = &*self.rules;
-        Self::fields(ctx, |field, value| {
+        Self::fields(r, ctx, |field, value| {
             if let Some((i, sig)) = r.best_match(field, value) {
                 out.push(
                     Hit::new(ctx.src, sig.kind.into(), sig.confidence, "signature").key(i as u32),
@@ -135,7 +153,7 @@ impl Detector for Signatures {
         push_arg(&mut args, "tool", sig.tool.clone());
         push_arg(&mut args, "field", sig.field.as_str());
         let mut value = None;
-        Self::fields(ctx, |field, v| {
+        Self::fields(r, ctx, |field, v| {
             if value.is_none()
                 && field == sig.field
                 && r.best_match(field, v)

@@ -63,10 +63,13 @@ pub(crate) fn decode_vtag(tag: &[u8]) -> Option<VTag> {
     if tag.len() < 6 || tag.len() % 2 != 0 || tag.len() > 512 {
         return None;
     }
-    let mut raw = Vec::with_capacity(tag.len() / 2);
-    for pair in tag.chunks_exact(2) {
-        raw.push(hex_val(pair[0])? << 4 | hex_val(pair[1])?);
+    // Decoded on the stack: this runs on the From-tag of every request.
+    let mut buf = [0u8; 256];
+    let raw = &mut buf[..tag.len() / 2];
+    for (out, pair) in raw.iter_mut().zip(tag.chunks_exact(2)) {
+        *out = hex_val(pair[0])? << 4 | hex_val(pair[1])?;
     }
+    let raw = &*raw;
     let sep = raw.iter().rposition(|&b| b == 1)?;
     let (data, digits) = (&raw[..sep], &raw[sep + 1..]);
     // `getrandbits(32)` printed in decimal: 6 digits or more for all but
@@ -98,11 +101,11 @@ fn all(bytes: &[u8], f: impl Fn(&u8) -> bool) -> bool {
 impl Structure {
     /// Which fingerprint the request carries, with its configured confidence.
     fn classify(&self, ctx: &Ctx<'_>) -> Option<(&'static str, u8)> {
-        let tag = ctx.from().and_then(|f| f.tag());
+        let tag = ctx.caller_tag();
         if tag.is_some_and(|t| decode_vtag(t).is_some()) {
             return Some(("sipvicious-tag", self.conf.sipvicious_tag));
         }
-        let b = ctx.via().and_then(|v| v.branch())?;
+        let b = ctx.branch()?;
         let call_id = ctx.call_id.unwrap_or_default();
         let vbranch = b.len() > 8
             && b[..8].eq_ignore_ascii_case(b"z9hG4bK-")
@@ -149,13 +152,9 @@ impl Detector for Structure {
 
     fn describe(&self, hit: &Hit, ctx: &Ctx<'_>) -> Args {
         let mut args = Args::new();
-        let branch = ctx
-            .via()
-            .and_then(|v| v.branch())
-            .map(text)
-            .unwrap_or_default();
+        let branch = ctx.branch().map(text).unwrap_or_default();
         match hit.code {
-            "sipvicious-tag" => match ctx.from().and_then(|f| f.tag()).and_then(decode_vtag) {
+            "sipvicious-tag" => match ctx.caller_tag().and_then(decode_vtag) {
                 Some(VTag::Target(ip, port)) => {
                     push_arg(&mut args, "tool", "SIPVicious svmap");
                     push_arg(&mut args, "target", format!("{ip}:{port}"));
