@@ -112,7 +112,7 @@ pub fn strongest<'r>(
         return None;
     }
     let mut best: Option<&crate::rules::Signature> = None;
-    Signatures::fields(&ctx, |field, value| {
+    Signatures::fields(rules, &ctx, |field, value| {
         if let Some((_, sig)) = rules.best_match(field, value)
             && best.is_none_or(|b| sig.confidence > b.confidence)
         {
