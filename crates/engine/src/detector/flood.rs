@@ -26,14 +26,14 @@
 
 use std::net::IpAddr;
 
-use ghostguard_packet::Span;
+use ghostguard_packet::{Span, Timestamp};
 use ghostguard_sip::Method;
 
 use crate::config::Thresholds;
 use crate::detector::{Detector, secs};
 use crate::event::Ctx;
 use crate::finding::{Args, Hit, Kind, push_arg};
-use crate::window::{Counter, Table};
+use crate::window::{Counter, KeyHasher, Table};
 
 #[derive(Debug, Default)]
 struct State {
@@ -48,7 +48,23 @@ pub(crate) struct Flood {
     invites: u32,
     invite_window: Span,
     by_source: Table<IpAddr, State>,
+    /// Recent transactions (source, Via branch, CSeq): a retransmission
+    /// (RFC 3261 §17.1: the same request again, for up to 64·T1 = 32 s)
+    /// is not a new request. Fifty phones behind one NAT retransmitting
+    /// their REGISTERs during a registrar outage are not a flood.
+    /// At most [`MAX_RETRANSMITS`] copies are free: a "retransmission"
+    /// flood (one transaction sent ten thousand times) still counts.
+    seen: Table<u64, (Option<Timestamp>, u8)>,
+    hasher: KeyHasher,
 }
+
+/// DoS: transactions remembered for retransmission checks; the least
+/// recently seen go first (a retransmission of an evicted one counts again).
+const MAX_TRANSACTIONS: usize = 65_536;
+
+/// UDP retransmissions of one request within 64·T1 (RFC 3261 §17.1.1.2:
+/// 500 ms doubling to 4 s within 32 s gives at most about 11).
+const MAX_RETRANSMITS: u8 = 11;
 
 impl Flood {
     pub(crate) fn new(t: &Thresholds, cap: usize) -> Self {
@@ -58,6 +74,8 @@ impl Flood {
             invites: t.invite_flood,
             invite_window: Span::from_secs(t.invite_flood_window_secs.into()),
             by_source: Table::new(cap),
+            seen: Table::new(MAX_TRANSACTIONS),
+            hasher: KeyHasher::default(),
         }
     }
 }
@@ -75,6 +93,18 @@ impl Detector for Flood {
         let Some(method) = ctx.method else { return };
         if matches!(method, Method::Ack | Method::Cancel | Method::Bye) {
             return;
+        }
+        if let (Some(branch), Some(cseq)) = (ctx.branch(), ctx.cseq.as_ref()) {
+            let key = self.hasher.hash(&(ctx.src, branch, cseq.seq, method));
+            let (first, copies) = self.seen.entry(&key);
+            let again = first.is_some_and(|t| ctx.ts.since(t) < Span::from_secs(32));
+            if !again {
+                *first = Some(ctx.ts);
+                *copies = 0;
+            } else if *copies < MAX_RETRANSMITS {
+                *copies += 1;
+                return;
+            }
         }
         let st = self.by_source.entry(&ctx.src);
         let n = st.requests.hit(ctx.ts, self.window);
