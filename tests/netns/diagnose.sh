@@ -8,6 +8,9 @@
 #   - a LAN host running svmap against its neighbours: infected-host, with
 #     its MAC;
 #   - a routing loop on a hub: loop;
+#   - the router's UDP conntrack timeout at 3 s, then back to 30/120 s:
+#     a NAT binding shorter than the REGISTER interval (hardware-nat) is
+#     found exactly when it is short;
 #   - the reflector refuses other targets, caps replies, rate-limits.
 #
 # Topology (documentation addresses only; nothing leaves the namespaces):
@@ -281,6 +284,40 @@ wait "$DIAG" || true
 ip -n "${P}r" route del 203.0.113.192/26 via 192.0.2.2
 expect "loop: found" "$(verdict loop found)" "$WORK/loop.json"
 expect "loop: no infected host" "$(verdict infected-host not-found)" "$WORK/loop.json"
+
+# ------------------------------------------------------------- NAT binding lifetime
+# The router's UDP conntrack timeouts stand in for a router that forgets NAT
+# bindings: 3 s, then the kernel's defaults. Each wait has its own socket.
+binding() { # binding NAME: short waits, a REGISTER (Expires 4) seen on the hub
+	bg d "$WORK/$1.err" timeout 30 "$GG" diagnose --reflector 198.51.100.10 --token "$TOKEN" \
+		--timeout-ms 1500 --no-probe --capture-seconds 4 --nat-wait 2,5 --format json -o "$WORK/$1.json"
+	DIAG=$LAST
+	for _ in $(seq 50); do grep -q "capturing on" "$WORK/$1.err" 2>/dev/null && break; sleep 0.1; done
+	if [[ ${2:-} == register ]]; then
+		# One datagram (bash's printf to /dev/udp writes one per line).
+		nsx p python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"REGISTER sip:203.0.113.5 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bK-reg1\r\nFrom: <sip:100@203.0.113.5>;tag=r1\r\nTo: <sip:100@203.0.113.5>\r\nCall-ID: reg1@192.0.2.20\r\nCSeq: 1 REGISTER\r\nContact: <sip:100@192.0.2.20:5060>;expires=4\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n", ("203.0.113.5", 5060))' || true
+	fi
+	wait "$DIAG" || true
+}
+say "NAT bindings expire after 3 s"
+nsx r sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3 net.netfilter.nf_conntrack_udp_timeout_stream=3
+nsx r conntrack -F >/dev/null 2>&1 || true
+binding nat-short
+expect "short binding: hardware-nat found" "$(verdict hardware-nat found)" "$WORK/nat-short.json"
+expect "short binding: between 2 and 5 s, against the default 60 s" '.causes[] | select(.cause == "hardware-nat") | .evidence[0] | .code == "binding-short" and .args.lower == "2" and .args.upper == "5" and .args.interval == "60" and .args.source == "default"' "$WORK/nat-short.json"
+expect "short binding: a step says re-register more often" '[.steps[].id] | index("shorten-register-interval") != null' "$WORK/nat-short.json"
+say "NAT bindings back to the kernel's defaults (30 s, 120 s)"
+nsx r sysctl -qw net.netfilter.nf_conntrack_udp_timeout=30 net.netfilter.nf_conntrack_udp_timeout_stream=120
+binding nat-long register
+expect "long binding: hardware-nat not found" "$(verdict hardware-nat not-found)" "$WORK/nat-long.json"
+expect "long binding: outlives the captured 4 s interval" '[.causes[] | select(.cause == "hardware-nat") | .evidence[] | select(.code == "binding-kept" and .args.lower == "5" and .args.interval == "4" and .args.source == "captured")] | length == 1' "$WORK/nat-long.json"
+# The reflector sent each callback to the port that asked, nowhere else.
+if grep " callback " "$WORK/reflector.log" | grep -v "^reflector: udp 198.51.100.1:" >&2; then
+	say "FAIL a callback went to another address"
+	FAILS=$((FAILS + 1))
+else
+	say "ok   every callback went to the requester's own address"
+fi
 
 # ------------------------------------------------------------- reflector limits
 say "reflector limits"

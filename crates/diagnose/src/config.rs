@@ -52,6 +52,17 @@ pub struct Limits {
     pub max_concurrent_probes: usize,
     /// A TCP client must send its request within this time.
     pub tcp_timeout_ms: u64,
+    /// NAT binding callbacks (one datagram back after N s) one address may
+    /// ask for per minute.
+    pub callbacks_per_minute: f64,
+    /// Callbacks one address may ask for at once.
+    pub callback_burst: u32,
+    /// Callbacks waiting for one address at once.
+    pub max_callbacks_per_source: usize,
+    /// Callbacks waiting in total; 0 switches the callback test off.
+    pub max_pending_callbacks: usize,
+    /// The longest wait a callback may ask for, in seconds.
+    pub max_callback_seconds: u32,
 }
 
 impl Default for Limits {
@@ -66,6 +77,11 @@ impl Default for Limits {
             max_tcp_connections: 64,
             max_concurrent_probes: 16,
             tcp_timeout_ms: 5_000,
+            callbacks_per_minute: 12.0,
+            callback_burst: 6,
+            max_callbacks_per_source: 6,
+            max_pending_callbacks: 4096,
+            max_callback_seconds: 180,
         }
     }
 }
@@ -248,6 +264,35 @@ impl ReflectorConfig {
             100,
             60_000,
             "100..=60000",
+        )?;
+        limit(
+            "callbacks_per_minute",
+            m.callbacks_per_minute,
+            0.1,
+            600.0,
+            "0.1..=600",
+        )?;
+        limit("callback_burst", m.callback_burst, 1, 100, "1..=100")?;
+        limit(
+            "max_callbacks_per_source",
+            m.max_callbacks_per_source,
+            1,
+            100,
+            "1..=100",
+        )?;
+        limit(
+            "max_pending_callbacks",
+            m.max_pending_callbacks,
+            0,
+            1_000_000,
+            "0..=1000000",
+        )?;
+        limit(
+            "max_callback_seconds",
+            m.max_callback_seconds,
+            1,
+            600,
+            "1..=600",
         )?;
         let p = &self.probe;
         if p.enabled && (p.ports.is_empty() || p.ports.contains(&0)) {

@@ -21,6 +21,8 @@
 #![forbid(unsafe_code)]
 
 pub mod alg;
+pub mod binding;
+pub mod callback;
 pub mod config;
 pub mod rate;
 pub mod reflector;

@@ -18,6 +18,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::callback::{Callbacks, encode_after};
 use crate::config::ReflectorConfig;
 use crate::rate::RateTable;
 use crate::wire::{
@@ -31,6 +32,8 @@ pub struct Inbound<'a> {
     pub transport: Transport,
     /// The network source (never an address from the message).
     pub src: SocketAddr,
+    /// The reflector socket it arrived on (a callback is sent from it).
+    pub local: SocketAddr,
     pub bytes: &'a [u8],
     pub now: Instant,
 }
@@ -132,6 +135,8 @@ pub struct Reflector {
     token: Option<String>,
     requests: RateTable,
     probes: RateTable,
+    callback_rate: RateTable,
+    callbacks: Callbacks,
     next_id: u64,
     /// Requests dropped, by reason (for the log).
     pub dropped: [u64; 4],
@@ -145,11 +150,19 @@ impl Reflector {
         let l = &cfg.limits;
         let requests = RateTable::new(l.requests_per_second, l.burst, l.max_sources);
         let probes = RateTable::new(l.probes_per_minute / 60.0, l.probe_burst, l.max_sources);
+        let callback_rate = RateTable::new(
+            l.callbacks_per_minute / 60.0,
+            l.callback_burst,
+            l.max_sources,
+        );
+        let callbacks = Callbacks::new(l.max_callbacks_per_source, l.max_pending_callbacks);
         Reflector {
             cfg,
             token,
             requests,
             probes,
+            callback_rate,
+            callbacks,
             next_id: 1,
             dropped: [0; 4],
         }
@@ -215,7 +228,53 @@ impl Reflector {
                 Decision::Reply(r)
             }
             Test::Probe { port, target } => self.probe(inb, port, target),
+            Test::Callback { after } => self.callback(inb, after),
         }
+    }
+
+    /// Queues the NAT binding callback: one datagram, no larger than the
+    /// request, to the exact address:port that asked, after `after` s.
+    fn callback(&mut self, inb: &Inbound<'_>, after: u32) -> Decision {
+        if inb.transport != Transport::Udp || !self.callbacks.enabled() {
+            return self.refuse(ReplyCode::Forbidden, inb);
+        }
+        if after == 0 || after > self.cfg.limits.max_callback_seconds {
+            return self.refuse(ReplyCode::BadRequest, inb);
+        }
+        let ack = encode_after(ReplyCode::Scheduled, inb.src, after);
+        let later = encode_after(ReplyCode::Callback, inb.src, after);
+        if ack.len().max(later.len()) > inb.bytes.len() {
+            return self.drop(DropReason::TooShortToRefuse);
+        }
+        if !self.callback_rate.allow(inb.src.ip(), inb.now) {
+            return self.refuse(ReplyCode::Busy, inb);
+        }
+        let due = inb.now + Duration::from_secs(u64::from(after));
+        if self
+            .callbacks
+            .schedule(inb.local, inb.src, due, later)
+            .is_err()
+        {
+            return self.refuse(ReplyCode::Busy, inb);
+        }
+        Decision::Reply(ack)
+    }
+
+    /// When the socket `via` must next send a callback.
+    #[must_use]
+    pub fn next_callback(&self, via: SocketAddr) -> Option<Instant> {
+        self.callbacks.next_due(via)
+    }
+
+    /// One callback the socket `via` must send by `now`: where, and what.
+    pub fn due_callback(&mut self, via: SocketAddr, now: Instant) -> Option<(SocketAddr, Vec<u8>)> {
+        self.callbacks.pop_due(via, now)
+    }
+
+    /// Callbacks waiting.
+    #[must_use]
+    pub fn pending_callbacks(&self) -> usize {
+        self.callbacks.len()
     }
 
     fn probe(

@@ -20,6 +20,7 @@ fn inbound(bytes: &[u8], t: Transport, now: Instant) -> Inbound<'_> {
     Inbound {
         transport: t,
         src: SRC.parse().unwrap(),
+        local: "0.0.0.0:5060".parse().unwrap(),
         bytes,
         now,
     }
@@ -156,4 +157,103 @@ fn answers_are_classified() {
         }
     );
     assert_eq!(classify_answer(b"\x00\x01hello"), ProbeOutcome::NonSip);
+}
+
+fn callback_req(after: u32) -> Vec<u8> {
+    let mut p = params(None);
+    p.transport = Transport::Udp;
+    crate::wire::callback_request(&p, after)
+}
+
+#[test]
+fn callback_goes_once_to_the_asking_port_no_larger_than_the_request() {
+    let mut r = reflector("");
+    let t0 = Instant::now();
+    let via: SocketAddr = "0.0.0.0:5060".parse().unwrap();
+    let req = callback_req(20);
+    let Decision::Reply(ack) = r.handle(&inbound(&req, Transport::Udp, t0)) else {
+        panic!("no ack");
+    };
+    assert!(ack.len() <= req.len());
+    let (a, _) = parse_reply(&ack).unwrap().unwrap();
+    assert_eq!((a.code, a.after), (ReplyCode::Scheduled, Some(20)));
+    assert_eq!(r.next_callback(via), Some(t0 + Duration::from_secs(20)));
+    assert!(r.due_callback(via, t0 + Duration::from_secs(19)).is_none());
+    let (to, bytes) = r.due_callback(via, t0 + Duration::from_secs(20)).unwrap();
+    assert_eq!(
+        to,
+        SRC.parse().unwrap(),
+        "only the exact source address:port"
+    );
+    assert!(bytes.len() <= req.len());
+    let (c, _) = parse_reply(&bytes).unwrap().unwrap();
+    assert_eq!((c.code, c.after), (ReplyCode::Callback, Some(20)));
+    assert!(
+        r.due_callback(via, t0 + Duration::from_secs(99)).is_none(),
+        "one datagram"
+    );
+}
+
+#[test]
+fn callbacks_are_udp_only_bounded_in_wait_and_per_source() {
+    let mut r = reflector("[limits]\nmax_callbacks_per_source = 2\ncallback_burst = 10\n");
+    let t0 = Instant::now();
+    let code = |d: Decision| match d {
+        Decision::Reply(b) => parse_reply(&b).unwrap().unwrap().0.code,
+        other => panic!("{other:?}"),
+    };
+    let req = callback_req(20);
+    assert_eq!(
+        code(r.handle(&inbound(&req, Transport::Tcp, t0))),
+        ReplyCode::Forbidden
+    );
+    assert_eq!(
+        code(r.handle(&inbound(&callback_req(181), Transport::Udp, t0))),
+        ReplyCode::BadRequest
+    );
+    assert_eq!(
+        code(r.handle(&inbound(&callback_req(0), Transport::Udp, t0))),
+        ReplyCode::BadRequest
+    );
+    assert_eq!(
+        code(r.handle(&inbound(&req, Transport::Udp, t0))),
+        ReplyCode::Scheduled
+    );
+    assert_eq!(
+        code(r.handle(&inbound(&req, Transport::Udp, t0))),
+        ReplyCode::Scheduled
+    );
+    assert_eq!(
+        code(r.handle(&inbound(&req, Transport::Udp, t0))),
+        ReplyCode::Busy
+    );
+    assert_eq!(r.pending_callbacks(), 2);
+    // A request too short to carry the callback gets nothing.
+    let short = b"OPTIONS sip:a@b SIP/2.0\r\nX-Ghostguard-Test: callback;after=5\r\n\r\n";
+    assert!(matches!(
+        r.handle(&inbound(short, Transport::Udp, t0)),
+        Decision::Drop(DropReason::TooShortToRefuse)
+    ));
+}
+
+#[test]
+fn callbacks_are_rate_limited_and_can_be_switched_off() {
+    let mut r = reflector("[limits]\ncallback_burst = 2\ncallbacks_per_minute = 1.0\n");
+    let t0 = Instant::now();
+    let req = callback_req(5);
+    let n = (0..5)
+        .filter(|_| {
+            matches!(r.handle(&inbound(&req, Transport::Udp, t0)),
+                Decision::Reply(b) if parse_reply(&b).unwrap().unwrap().0.code == ReplyCode::Scheduled)
+        })
+        .count();
+    assert_eq!(n, 2);
+    let mut off = reflector("[limits]\nmax_pending_callbacks = 0\n");
+    let Decision::Reply(b) = off.handle(&inbound(&req, Transport::Udp, t0)) else {
+        panic!("no refusal");
+    };
+    assert_eq!(
+        parse_reply(&b).unwrap().unwrap().0.code,
+        ReplyCode::Forbidden
+    );
 }

@@ -102,6 +102,18 @@ pub fn probe_request(p: &RequestParams<'_>, port: u16, target: Option<IpAddr>) -
     s.into_bytes()
 }
 
+/// The NAT binding test: an OPTIONS asking for one datagram back to the
+/// sender's public address:port after `after` seconds. Sent over UDP from
+/// the socket that then waits, silent, for the callback.
+#[must_use]
+pub fn callback_request(p: &RequestParams<'_>, after: u32) -> Vec<u8> {
+    let mut s = common_headers(p, Method::Options, "callback");
+    s.push_str(&format!(
+        "{TEST_HEADER}: callback;after={after}\r\nContent-Length: 0\r\n\r\n"
+    ));
+    s.into_bytes()
+}
+
 /// The one OPTIONS the reflector sends to probe `target` from `from`
 /// (RFC 3261 §11). Never longer than [`PROBE_REQUEST_MIN`] minus slack.
 #[must_use]

@@ -7,14 +7,15 @@
 //! | port-forward | the probe of our public address was answered in SIP (or the capture saw internet SIP reach the LAN) | the probe got no SIP answer | the probe could not run |
 //! | infected-host, loop | the capture saw it | the capture ran and did not | the capture failed |
 //! | open-phone | a phone rang for a stranger in the capture | strangers' INVITEs were seen and none rang | no stranger's INVITE during the capture |
-//! | hardware-nat | the UDP source port was rewritten (a hint, 50%) | the port was kept | no UDP echo came back |
+//! | hardware-nat | the UDP source port was rewritten (a hint, 50%), or the NAT binding expired before the REGISTER interval (80%) | the port was kept and the binding, if tested, outlived the interval | no UDP echo came back and no binding test ran |
 //! | old-router | the router's maker is unknown (a hint, 40%) | never: age cannot be seen on the network | always otherwise, naming the maker |
 
 use std::net::SocketAddr;
 
-use ghostguard_engine::cause::{Cause, CauseEvidence, CauseKind, Verdict};
+use ghostguard_engine::cause::{Cause, CauseEvidence, CauseKind, Remedy, Verdict};
 
 use crate::alg::Comparison;
+use crate::binding::{Binding, Judgement, RegisterInterval, judge};
 use crate::wire::{ProbeOutcome, Transport};
 
 /// One echo test over one transport and port.
@@ -82,6 +83,10 @@ pub struct Findings {
     /// Ghost calls (strangers' INVITEs to phones) in the capture.
     pub ghost_calls: usize,
     pub gateway: Option<Gateway>,
+    /// The NAT binding lifetime test.
+    pub binding: Binding,
+    /// The shortest REGISTER interval the capture showed.
+    pub register_interval: Option<u32>,
 }
 
 fn ev(code: &'static str) -> CauseEvidence {
@@ -254,14 +259,33 @@ fn hardware_nat(f: &Findings) -> Cause {
             }
         }
     }
-    let binding = ev("binding-not-tested");
+    let interval = RegisterInterval::from_capture(f.register_interval);
+    let judged = match &f.binding {
+        Binding::NotRun(why) if why.is_empty() => Judgement::NotTested(ev("binding-not-tested")),
+        b => judge(b, interval),
+    };
+    if let Judgement::Short(e) = judged {
+        let mut evidence = vec![e];
+        evidence.extend(rewritten);
+        evidence.extend(kept);
+        let mut c = Cause::found(CauseKind::HardwareNat, 80, evidence);
+        c.remedies.insert(0, Remedy::ShortenRegisterInterval);
+        return c;
+    }
+    let (extra, reason) = match judged {
+        Judgement::Kept(e) => (Some(e), None),
+        Judgement::Unclear(e) | Judgement::NotTested(e) => (None, Some(e)),
+        Judgement::Short(_) => (None, None),
+    };
     if !rewritten.is_empty() {
+        rewritten.extend(extra);
         let mut c = Cause::found(CauseKind::HardwareNat, 50, rewritten);
-        c.reason = Some(binding);
+        c.reason = reason;
         c
-    } else if !kept.is_empty() {
+    } else if !kept.is_empty() || extra.is_some() {
+        kept.extend(extra);
         let mut c = Cause::not_found(CauseKind::HardwareNat, kept);
-        c.reason = Some(binding);
+        c.reason = reason;
         c
     } else {
         Cause::not_tested(

@@ -4,6 +4,7 @@ use ghostguard_engine::cause::Remedy;
 
 use super::*;
 use crate::alg::compare;
+use crate::binding::Wait;
 
 const SENT: &[u8] = b"OPTIONS sip:a@198.51.100.10 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.50:40000;branch=z9hG4bK-1\r\nContact: <sip:d@192.0.2.50:40000>\r\nContent-Length: 0\r\n\r\n";
 
@@ -50,6 +51,8 @@ fn findings() -> Findings {
             mac: Some("3c:a6:2f:01:77:01".into()),
             vendor: Some("AVM".into()),
         }),
+        binding: Binding::NotRun(String::new()),
+        register_interval: None,
     }
 }
 
@@ -147,4 +150,63 @@ fn capture_findings_are_the_engines_causes() {
     assert_eq!(got.verdict, Verdict::Found);
     assert_eq!(got.evidence, infected.evidence);
     assert_eq!(got.remedies, infected.remedies);
+}
+
+fn hardware_nat_of(f: &Findings) -> Cause {
+    causes(f)
+        .into_iter()
+        .find(|c| c.cause == CauseKind::HardwareNat)
+        .unwrap()
+}
+
+#[test]
+fn binding_not_asked_for_is_named_as_not_measured() {
+    let nat = hardware_nat_of(&findings());
+    assert_eq!(nat.verdict, Verdict::NotFound);
+    assert_eq!(nat.reason.unwrap().code, "binding-not-tested");
+}
+
+#[test]
+fn a_short_binding_is_hardware_nat_with_its_bounds_and_remedy() {
+    let mut f = findings();
+    f.binding = Binding::Done(vec![(2, Wait::Arrived), (8, Wait::Lost)]);
+    f.register_interval = Some(30);
+    let nat = hardware_nat_of(&f);
+    assert_eq!((nat.verdict, nat.confidence), (Verdict::Found, 80));
+    let e = &nat.evidence[0];
+    assert_eq!(e.code, "binding-short");
+    assert!(e.args.contains(&("upper", "8".to_string())), "{e:?}");
+    assert!(e.args.contains(&("source", "captured".to_string())));
+    assert_eq!(nat.remedies[0], Remedy::ShortenRegisterInterval);
+    assert!(nat.remedies.contains(&Remedy::DisableHardwareNat));
+    // The port evidence stays with it.
+    assert!(nat.evidence.iter().any(|e| e.code == "source-port-kept"));
+}
+
+#[test]
+fn a_binding_outliving_the_interval_is_not_found() {
+    let mut f = findings();
+    f.binding = Binding::Done(vec![(20, Wait::Arrived), (90, Wait::Arrived)]);
+    let nat = hardware_nat_of(&f);
+    assert_eq!(nat.verdict, Verdict::NotFound);
+    assert!(nat.reason.is_none());
+    assert!(nat.evidence.iter().any(|e| e.code == "binding-kept"));
+    // Measured even when no UDP echo came back.
+    f.alg.clear();
+    assert_eq!(hardware_nat_of(&f).verdict, Verdict::NotFound);
+    f.binding = Binding::Done(vec![(20, Wait::Lost)]);
+    assert_eq!(hardware_nat_of(&f).verdict, Verdict::Found);
+}
+
+#[test]
+fn a_failed_binding_test_says_why() {
+    let mut f = findings();
+    f.binding = Binding::NotRun("skipped (--no-nat-wait)".into());
+    let nat = hardware_nat_of(&f);
+    let r = nat.reason.unwrap();
+    assert_eq!(r.code, "binding-not-run");
+    assert!(
+        r.args
+            .contains(&("error", "skipped (--no-nat-wait)".to_string()))
+    );
 }

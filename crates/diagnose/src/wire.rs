@@ -32,7 +32,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use ghostguard_sip::HeaderName;
 
-pub use crate::request::{RequestParams, echo_request, probe_message, probe_request};
+pub use crate::request::{
+    RequestParams, callback_request, echo_request, probe_message, probe_request,
+};
 
 /// Header naming the test.
 pub const TEST_HEADER: &str = "X-Ghostguard-Test";
@@ -50,7 +52,7 @@ pub const MAX_AGENT: usize = 40;
 /// shorter), so a probe never sends more bytes than the request that asked.
 pub const PROBE_REQUEST_MIN: usize = 520;
 /// Protocol tag at the start of every reply.
-const MAGIC: &str = "GGR/1";
+pub(crate) const MAGIC: &str = "GGR/1";
 /// The longest reply head that is accepted while framing.
 const MAX_HEAD: usize = 512;
 
@@ -93,6 +95,9 @@ pub enum Test {
     /// Send one OPTIONS to the requester's own address on `port`.
     /// `target`, when named, must be the requester's own address.
     Probe { port: u16, target: Option<IpAddr> },
+    /// Send one small datagram back to the asking address:port after
+    /// `after` seconds (the NAT binding test; UDP only).
+    Callback { after: u32 },
 }
 
 /// A request as the reflector reads it.
@@ -128,6 +133,10 @@ pub enum ReplyCode {
     Echo,
     /// 201: the probe was sent; the `Probe` line says what answered.
     Probed,
+    /// 202: a callback is scheduled; the `After` line says when.
+    Scheduled,
+    /// 204: the callback itself, `After` seconds after its request.
+    Callback,
     /// 400: not a usable test request (or a probe request too short).
     BadRequest,
     /// 401: the token is missing or wrong.
@@ -146,6 +155,8 @@ impl ReplyCode {
         match self {
             ReplyCode::Echo => 200,
             ReplyCode::Probed => 201,
+            ReplyCode::Scheduled => 202,
+            ReplyCode::Callback => 204,
             ReplyCode::BadRequest => 400,
             ReplyCode::Unauthorized => 401,
             ReplyCode::Forbidden => 403,
@@ -158,6 +169,8 @@ impl ReplyCode {
         match n {
             200 => ReplyCode::Echo,
             201 => ReplyCode::Probed,
+            202 => ReplyCode::Scheduled,
+            204 => ReplyCode::Callback,
             400 => ReplyCode::BadRequest,
             401 => ReplyCode::Unauthorized,
             403 => ReplyCode::Forbidden,
@@ -165,10 +178,12 @@ impl ReplyCode {
             n => ReplyCode::Other(n),
         }
     }
-    const fn word(self) -> &'static str {
+    pub(crate) const fn word(self) -> &'static str {
         match self {
             ReplyCode::Echo => "echo",
             ReplyCode::Probed => "probed",
+            ReplyCode::Scheduled => "scheduled",
+            ReplyCode::Callback => "callback",
             ReplyCode::BadRequest => "bad-request",
             ReplyCode::Unauthorized => "unauthorized",
             ReplyCode::Forbidden => "forbidden",
@@ -226,6 +241,8 @@ pub struct Reply {
     /// The requester's address and transport as the reflector saw them.
     pub observed: Option<(Transport, SocketAddr)>,
     pub probe: Option<ProbeOutcome>,
+    /// A callback's wait in seconds (`Scheduled` and `Callback` only).
+    pub after: Option<u32>,
     /// The request as it arrived (unmasked); empty unless an echo.
     pub echoed: Vec<u8>,
 }
@@ -311,6 +328,7 @@ pub fn parse_reply(buf: &[u8]) -> Result<Option<(Reply, usize)>, WireError> {
         code: ReplyCode::from_number(code),
         observed: None,
         probe: None,
+        after: None,
         echoed: Vec::new(),
     };
     let mut len = None;
@@ -334,6 +352,7 @@ pub fn parse_reply(buf: &[u8]) -> Result<Option<(Reply, usize)>, WireError> {
             "Probe" => {
                 reply.probe = Some(ProbeOutcome::decode(value).ok_or(WireError::BadHead("probe"))?);
             }
+            "After" => reply.after = Some(value.parse().map_err(|_| WireError::BadHead("after"))?),
             "Length" => {
                 len = Some(
                     value
@@ -373,6 +392,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<TestRequest, WireError> {
     let mut parts = test.split(';').map(str::trim);
     let test = match parts.next().unwrap_or_default() {
         "echo" => Test::Echo,
+        "callback" => crate::callback::parse_params(parts)?,
         "probe" => {
             let mut port = 5060;
             let mut target = None;

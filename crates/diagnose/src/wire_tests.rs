@@ -123,3 +123,26 @@ fn hostile_requests_are_named_errors() {
         Err(WireError::UnknownTest(_))
     ));
 }
+
+#[test]
+fn callback_request_round_trips_and_rejects_bad_waits() {
+    let req = callback_request(&params(Transport::Udp), 45);
+    let r = parse_request(&req).unwrap();
+    assert_eq!(r.test, Test::Callback { after: 45 });
+    assert_eq!(r.token.as_deref(), Some("s3cret"));
+    let bad = String::from_utf8(req).unwrap();
+    for (from, to) in [
+        ("after=45", "after=x"),
+        ("after=45", "wait=45"),
+        (";after=45", ""),
+    ] {
+        let b = bad.replace(from, to);
+        assert!(
+            matches!(
+                parse_request(b.as_bytes()),
+                Err(WireError::BadProbeParam(_))
+            ),
+            "{to}"
+        );
+    }
+}

@@ -69,6 +69,20 @@ pub struct DiagnoseArgs {
     /// Skip the test from the internet (the probe of our public address).
     #[arg(long)]
     pub no_probe: bool,
+    /// Also measure how long the router keeps a UDP NAT binding open: the
+    /// reflector sends one datagram back after each of 20, 45 and 90 s
+    /// (the run then takes about 90 s longer). Off by default.
+    #[arg(long, conflicts_with = "no_nat_wait")]
+    pub nat_binding: bool,
+    /// The waits for the NAT binding test, in seconds, comma separated
+    /// (at most 5, each 1..=180); implies --nat-binding.
+    #[arg(long, value_name = "S,S,..", value_delimiter = ',', num_args = 1..=5,
+          value_parser = clap::value_parser!(u32).range(1..=180),
+          conflicts_with = "no_nat_wait")]
+    pub nat_wait: Vec<u32>,
+    /// Skip the NAT binding test (the default; overrides a config or alias).
+    #[arg(long)]
+    pub no_nat_wait: bool,
     #[command(flatten)]
     pub report: ReportArgs,
 }

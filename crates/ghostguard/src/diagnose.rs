@@ -1,6 +1,7 @@
 //! `ghostguard diagnose`: the echo tests (UDP and TCP, on 5060 and the
 //! other port), the exposure probe, and a short live capture, turned into a
-//! verdict per cause by `ghostguard_diagnose::verdict` and rendered like
+//! verdict per cause (and, with `--nat-binding`, the NAT binding test of
+//! `nat_binding`), by `ghostguard_diagnose::verdict` and rendered like
 //! `analyze`'s report.
 
 use std::io::{Read, Write};
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
+use ghostguard_diagnose::binding::Binding;
 use ghostguard_diagnose::verdict::{AlgOutcome, AlgTest, Capture, Exposure, Findings, causes};
 use ghostguard_diagnose::wire::{RequestParams, echo_request, parse_reply, probe_request};
 use ghostguard_diagnose::{ReplyCode, Transport, compare};
@@ -38,7 +40,7 @@ fn resolve(spec: &str) -> Result<SocketAddr> {
 }
 
 /// A short unique id for Call-ID, tags and branches.
-fn test_id(n: u32) -> String {
+pub(crate) fn test_id(n: u32) -> String {
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -227,6 +229,8 @@ pub fn run(args: &DiagnoseArgs) -> Result<ExitCode> {
             }
         }
     };
+    // First, so its waits run while the other tests do.
+    let binding = crate::nat_binding::start(args, refl);
     let mut alg = Vec::new();
     let mut n = 0;
     for transport in [Transport::Udp, Transport::Tcp] {
@@ -248,6 +252,13 @@ pub fn run(args: &DiagnoseArgs) -> Result<ExitCode> {
         }
         None => None,
     };
+    let binding = binding
+        .join()
+        .unwrap_or_else(|_| Binding::NotRun("the NAT binding test failed".into()));
+    let register_interval = outcome.as_ref().and_then(|o| o.register_interval);
+    if let Some(i) = register_interval {
+        eprintln!("ghostguard: the phones re-register every {i} s (seen in the capture)");
+    }
     let (mut analysis, capture, input) = match outcome {
         Some(o) => {
             let input = InputSummary {
@@ -290,6 +301,8 @@ pub fn run(args: &DiagnoseArgs) -> Result<ExitCode> {
         local: analysis.causes.clone(),
         ghost_calls: analysis.ghost_calls.len(),
         gateway: live::gateway(),
+        binding,
+        register_interval,
     };
     analysis.causes = causes(&findings);
     let found = analysis.causes.iter().any(|c| c.is_found());

@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
+use ghostguard_diagnose::binding::register_interval;
 use ghostguard_diagnose::verdict::Gateway;
 use ghostguard_engine::net::mac_vendor;
 use ghostguard_engine::{Analysis, Engine, EngineConfig, Role, Rules};
@@ -30,6 +31,8 @@ pub struct Outcome {
     pub bytes: u64,
     /// Set when a bound stopped the capture early.
     pub truncated: bool,
+    /// The shortest REGISTER interval seen (RFC 3261 §10.2.1.1).
+    pub register_interval: Option<u32>,
 }
 
 /// The interface of the IPv4 default route and its gateway (`/proc/net/route`).
@@ -127,6 +130,16 @@ pub fn start(
         let mut decoder = Decoder::new(Limits::default());
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let (mut frames, mut bytes, mut truncated) = (0u64, 0u64, false);
+        let mut interval: Option<u32> = None;
+        let mut see = |engine: &mut Engine, d: &ghostguard_packet::Datagram<'_>| {
+            if let Some(s) = ghostguard_sip::parse(d.payload)
+                .ok()
+                .and_then(|m| register_interval(&m))
+            {
+                interval = Some(interval.map_or(s, |i| i.min(s)));
+            }
+            observe(engine, d, Role::Whole);
+        };
         while Instant::now() < deadline {
             if frames >= MAX_FRAMES || bytes >= MAX_BYTES {
                 truncated = true;
@@ -147,9 +160,9 @@ pub fn start(
                 u32::try_from(p.header.ts.tv_usec).unwrap_or(0) * 1000,
             );
             let frame = Frame::new(ts, link, p.data);
-            let _ = decoder.decode(&frame, &mut |d| observe(&mut engine, d, Role::Whole));
+            let _ = decoder.decode(&frame, &mut |d| see(&mut engine, d));
         }
-        decoder.flush(&mut |d| observe(&mut engine, d, Role::Whole));
+        decoder.flush(&mut |d| see(&mut engine, d));
         Ok(Outcome {
             analysis: engine.finish(),
             interface,
@@ -157,6 +170,7 @@ pub fn start(
             frames,
             bytes,
             truncated,
+            register_interval: interval,
         })
     }))
 }

@@ -12,6 +12,7 @@ mod diagnose;
 mod guard;
 mod guard_cli;
 mod live;
+mod nat_binding;
 mod ops;
 mod output;
 mod parallel;

@@ -3,7 +3,9 @@
 //! One thread per UDP socket and per TCP listener (UDP and TCP on every
 //! configured address and port); one thread per TCP connection, at most
 //! `limits.max_tcp_connections`; one thread per probe, at most
-//! `limits.max_concurrent_probes`. Every decision is the library's; this
+//! `limits.max_concurrent_probes`. NAT binding callbacks are sent by the
+//! UDP socket that got their request, which wakes every 0.2 s to send the
+//! ones due. Every decision is the library's; this
 //! file only moves bytes and keeps the concurrency bounds.
 
 use std::io::{ErrorKind, Read, Write};
@@ -154,10 +156,16 @@ pub fn run(args: &ReflectorArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn decide(sh: &Shared, transport: Transport, src: SocketAddr, bytes: &[u8]) -> Decision {
+fn decide(
+    sh: &Shared,
+    transport: Transport,
+    (src, local): (SocketAddr, SocketAddr),
+    bytes: &[u8],
+) -> Decision {
     let inb = Inbound {
         transport,
         src,
+        local,
         bytes,
         now: Instant::now(),
     };
@@ -171,19 +179,47 @@ fn log(transport: Transport, src: SocketAddr, what: &str) {
     eprintln!("reflector: {transport} {src} {what}");
 }
 
+/// Sends the NAT binding callbacks this socket owes by now.
+fn send_callbacks(sock: &UdpSocket, local: SocketAddr, sh: &Shared) {
+    loop {
+        let due = match sh.reflector.lock() {
+            Ok(mut r) => r.due_callback(local, Instant::now()),
+            Err(poisoned) => poisoned.into_inner().due_callback(local, Instant::now()),
+        };
+        let Some((to, bytes)) = due else { return };
+        log(
+            Transport::Udp,
+            to,
+            &format!("callback {} bytes", bytes.len()),
+        );
+        let _ = sock.send_to(&bytes, to);
+    }
+}
+
 fn serve_udp(sock: &UdpSocket, sh: &Arc<Shared>) {
     let mut buf = vec![0u8; 65_536];
+    let Ok(local) = sock.local_addr() else { return };
+    // Wake up often enough to send callbacks on time (±0.2 s).
+    let _ = sock.set_read_timeout(Some(Duration::from_millis(200)));
     loop {
+        send_callbacks(sock, local, sh);
         let (n, src) = match sock.recv_from(&mut buf) {
             Ok(x) => x,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::Interrupted | ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
+                continue;
+            }
             Err(e) => {
                 eprintln!("reflector: udp receive failed: {e}");
                 std::thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };
-        match decide(sh, Transport::Udp, src, &buf[..n]) {
+        match decide(sh, Transport::Udp, (src, local), &buf[..n]) {
             Decision::Reply(r) => {
                 log(
                     Transport::Udp,
@@ -265,6 +301,7 @@ fn serve_tcp(listener: &TcpListener, sh: &Arc<Shared>) {
 
 fn serve_conn(mut stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
     let src = stream.peer_addr()?;
+    let local = stream.local_addr()?;
     let deadline = Instant::now() + sh.tcp_timeout;
     let mut buf = Vec::with_capacity(2048);
     let mut chunk = [0u8; 4096];
@@ -289,7 +326,7 @@ fn serve_conn(mut stream: TcpStream, sh: &Shared) -> std::io::Result<()> {
             _ => return Ok(()),
         }
     };
-    let reply = match decide(sh, Transport::Tcp, src, &buf[..len]) {
+    let reply = match decide(sh, Transport::Tcp, (src, local), &buf[..len]) {
         Decision::Reply(r) => r,
         Decision::Probe(plan) => probe_with_slot(sh, &plan),
         Decision::Drop(_) => return Ok(()),

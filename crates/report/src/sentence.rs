@@ -89,6 +89,11 @@ pub(crate) const CAUSE_EVIDENCE_CODES: &[(&str, &[&str])] = &[
     ("capture-failed", &["error"]),
     ("no-stranger-invite", &["seconds"]),
     ("binding-not-tested", &[]),
+    ("binding-not-run", &["error"]),
+    ("binding-short", &["lower", "upper", "interval", "source"]),
+    ("binding-kept", &["lower", "interval", "source"]),
+    ("binding-unclear", &["lower", "upper", "interval", "source"]),
+    ("binding-outlived-waits", &["lower", "interval", "source"]),
     ("gateway-not-found", &[]),
     ("router-age-unknown", &["vendor"]),
 ];

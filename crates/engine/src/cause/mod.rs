@@ -74,6 +74,9 @@ pub enum Remedy {
     DisableSipAlg,
     /// Switch off hardware NAT / SIP passthrough acceleration.
     DisableHardwareNat,
+    /// Phones re-register (or send NAT keep-alives) more often than the
+    /// router forgets a NAT binding.
+    ShortenRegisterInterval,
     /// Phone setting: accept SIP from the provider's servers only / no direct IP calls.
     PhoneTrustedServersOnly,
     /// Firewall: allow SIP only from the provider's servers.
@@ -92,13 +95,14 @@ pub enum Remedy {
 
 impl Remedy {
     /// Every remedy.
-    pub const ALL: [Remedy; 13] = [
+    pub const ALL: [Remedy; 14] = [
         Remedy::IsolateInfectedHost,
         Remedy::CleanInfectedHostChangeWifi,
         Remedy::SwitchOffTest,
         Remedy::RemovePortForward,
         Remedy::DisableSipAlg,
         Remedy::DisableHardwareNat,
+        Remedy::ShortenRegisterInterval,
         Remedy::PhoneTrustedServersOnly,
         Remedy::FirewallProviderOnly,
         Remedy::ChangeSipPort,
@@ -118,6 +122,7 @@ impl Remedy {
             Remedy::RemovePortForward => "remove-port-forward",
             Remedy::DisableSipAlg => "disable-sip-alg",
             Remedy::DisableHardwareNat => "disable-hardware-nat",
+            Remedy::ShortenRegisterInterval => "shorten-register-interval",
             Remedy::PhoneTrustedServersOnly => "phone-trusted-servers-only",
             Remedy::FirewallProviderOnly => "firewall-provider-only",
             Remedy::ChangeSipPort => "change-sip-port",

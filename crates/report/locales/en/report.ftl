@@ -149,6 +149,7 @@ remedy-change-sip-port-at = Move the local SIP port of { $count ->
     } { $targets } away from the usual 5060, for example to 5040: scanners mostly knock on 5060.
 remedy-disable-sip-alg = Switch SIP ALG off in the router or firewall (it may be called SIP helper or SIP passthrough). It rewrites the phone's SIP messages and can let strangers' calls through.
 remedy-disable-hardware-nat = Switch hardware NAT (hardware acceleration) off in the router too; on many routers it bypasses the SIP settings.
+remedy-shorten-register-interval = Make the phones re-register more often than the router forgets a NAT binding: set the registration expiry (re-register interval) below the measured time, or switch NAT keep-alives on in the phones (often called "NAT keep-alive" or "UDP keep-alive", every 15 to 30 seconds).
 remedy-restart-equipment = Restart the network equipment, then the phones, base stations and computers, so that no stale connections remain.
 remedy-replace-router = If SIP ALG cannot be switched off (common on older modems from the internet provider), replace the modem or router with one that handles VoIP properly.
 remedy-fix-loop = Look for a loop in the network: a cable between two ports of the same switch, two switches connected twice, an old hub, or too many switches in a chain. Remove it, and switch spanning tree (STP) on where the switches support it.
@@ -234,6 +235,23 @@ cev-probe-not-run = The test from the internet could not run: { $error }.
 cev-capture-failed = The live capture could not run: { $error }.
 cev-no-stranger-invite = No call from a stranger reached a phone during the { $seconds } seconds of capture, so this cannot be judged now.
 cev-binding-not-tested = How long the router keeps a NAT binding open was not measured.
+cev-binding-not-run = How long the router keeps a NAT binding open could not be measured: { $error }.
+cev-binding-short = The router forgot the NAT binding after between { $lower } and { $upper } seconds (a message back after { $lower } s arrived, after { $upper } s not), sooner than the phones re-register: every { $interval } s ({ $source ->
+        [captured] seen in the capture
+       *[default] the common default; no REGISTER was seen in the capture
+    }). In between, calls to the phones can get lost.
+cev-binding-kept = The router kept the NAT binding open at least { $lower } seconds, longer than the phones' re-register interval of { $interval } s ({ $source ->
+        [captured] seen in the capture
+       *[default] the common default; no REGISTER was seen in the capture
+    }).
+cev-binding-unclear = The router kept the NAT binding open between { $lower } and { $upper } seconds; the phones re-register every { $interval } s ({ $source ->
+        [captured] seen in the capture
+       *[default] the common default; no REGISTER was seen in the capture
+    }), which lies in between. Run the test again with a wait close to that interval (--nat-wait).
+cev-binding-outlived-waits = The router kept the NAT binding open at least { $lower } seconds, the longest wait tested; the phones re-register every { $interval } s ({ $source ->
+        [captured] seen in the capture
+       *[default] the common default; no REGISTER was seen in the capture
+    }). Run the test again with a longer wait (--nat-wait).
 cev-gateway-not-found = The router's address or MAC could not be read on this machine.
 cev-router-age-unknown = Its model and age cannot be seen from the network: check the { $vendor } router against your provider's list of supported routers.
 label-why = Why

@@ -149,6 +149,7 @@ remedy-change-sip-port-at = Zet de lokale SIP-poort van { $count ->
     } { $targets } op iets anders dan de gebruikelijke 5060, bijvoorbeeld 5040: scanners proberen vooral 5060.
 remedy-disable-sip-alg = Zet SIP ALG uit in de router of firewall (soms heet het SIP helper of SIP passthrough). Die functie herschrijft de SIP-berichten van het toestel en kan gesprekken van vreemden doorlaten.
 remedy-disable-hardware-nat = Zet ook hardware NAT (hardwareversnelling) uit in de router; op veel routers omzeilt die de SIP-instellingen.
+remedy-shorten-register-interval = Laat de toestellen zich vaker opnieuw aanmelden dan de router een NAT-verbinding vergeet: zet de registratietijd (re-register interval) onder de gemeten tijd, of zet NAT keep-alives aan in de toestellen (vaak "NAT keep-alive" of "UDP keep-alive" genoemd, elke 15 tot 30 seconden).
 remedy-restart-equipment = Herstart de netwerkapparatuur en daarna de toestellen, basisstations en computers, zodat er geen oude verbindingen blijven hangen.
 remedy-replace-router = Kan SIP ALG niet uit (vaak bij oudere modems van de internetprovider), vervang dan het modem of de router door een exemplaar dat VoIP goed ondersteunt.
 remedy-fix-loop = Zoek naar een lus in het netwerk: een kabel tussen twee poorten van dezelfde switch, twee switches die dubbel verbonden zijn, een oude hub, of te veel switches achter elkaar. Haal de lus weg en zet spanning tree (STP) aan op switches die dat kunnen.
@@ -234,6 +235,23 @@ cev-probe-not-run = De test vanaf internet kon niet draaien: { $error }.
 cev-capture-failed = De live opname kon niet draaien: { $error }.
 cev-no-stranger-invite = Tijdens de opname van { $seconds } seconden kwam geen gesprek van een vreemde bij een toestel aan, dus dit valt nu niet te beoordelen.
 cev-binding-not-tested = Hoe lang de router een NAT-verbinding openhoudt, is niet gemeten.
+cev-binding-not-run = Hoe lang de router een NAT-verbinding openhoudt, kon niet gemeten worden: { $error }.
+cev-binding-short = De router vergat de NAT-verbinding na tussen { $lower } en { $upper } seconden (een bericht terug na { $lower } s kwam aan, na { $upper } s niet), eerder dan de toestellen zich opnieuw aanmelden: elke { $interval } s ({ $source ->
+        [captured] gezien in de opname
+       *[default] de gebruikelijke standaard; in de opname was geen REGISTER te zien
+    }). Daartussen kunnen gesprekken naar de toestellen verloren gaan.
+cev-binding-kept = De router hield de NAT-verbinding minstens { $lower } seconden open, langer dan de toestellen tussen twee aanmeldingen wachten: { $interval } s ({ $source ->
+        [captured] gezien in de opname
+       *[default] de gebruikelijke standaard; in de opname was geen REGISTER te zien
+    }).
+cev-binding-unclear = De router hield de NAT-verbinding tussen { $lower } en { $upper } seconden open; de toestellen melden zich elke { $interval } s opnieuw aan ({ $source ->
+        [captured] gezien in de opname
+       *[default] de gebruikelijke standaard; in de opname was geen REGISTER te zien
+    }), en dat ligt daartussen. Herhaal de test met een wachttijd dicht bij die tijd (--nat-wait).
+cev-binding-outlived-waits = De router hield de NAT-verbinding minstens { $lower } seconden open, de langste geteste wachttijd; de toestellen melden zich elke { $interval } s opnieuw aan ({ $source ->
+        [captured] gezien in de opname
+       *[default] de gebruikelijke standaard; in de opname was geen REGISTER te zien
+    }). Herhaal de test met een langere wachttijd (--nat-wait).
 cev-gateway-not-found = Het adres of de MAC van de router kon op deze computer niet gelezen worden.
 cev-router-age-unknown = Model en leeftijd zijn niet via het netwerk te zien: vergelijk de router van { $vendor } met de lijst van ondersteunde routers van uw provider.
 label-why = Waarom
