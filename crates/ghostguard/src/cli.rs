@@ -34,6 +34,8 @@ pub enum Command {
     Bans(crate::guard_cli::BansArgs),
     /// Incidents the guard recorded.
     Incidents(crate::guard_cli::IncidentsArgs),
+    /// Ghost calls the guard recorded: calls to phones from untrusted sources.
+    Calls(crate::guard_cli::CallsArgs),
     /// Whether the guard runs, its table, and what it has seen.
     Status(crate::guard_cli::StatusArgs),
     /// From a LAN machine: find out why phones ring (SIP ALG, port forward,

@@ -83,6 +83,22 @@ pub struct IncidentsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CallsArgs {
+    #[arg(short, long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// Only calls within this time, e.g. `1h`, `2d`.
+    #[arg(long)]
+    pub since: Option<humantime::Duration>,
+    /// Only calls to this phone.
+    #[arg(long)]
+    pub phone: Option<IpAddr>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct StatusArgs {
     #[arg(short, long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
     pub config: PathBuf,

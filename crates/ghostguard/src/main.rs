@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         cli::Command::Config(args) => ops::config(&args),
         cli::Command::Bans(args) => ops::bans(&args),
         cli::Command::Incidents(args) => ops::incidents(&args),
+        cli::Command::Calls(args) => ops::calls(&args),
         cli::Command::Status(args) => ops::status(&args),
         cli::Command::Diagnose(args) => diagnose::run(&args),
         cli::Command::Reflector(args) => reflector::run(&args),

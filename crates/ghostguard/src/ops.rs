@@ -10,11 +10,12 @@ use anyhow::{Context, Result};
 use ghostguard_firewall::{self as fw, Firewall};
 use ghostguard_guard::Mode;
 use ghostguard_guard::trusted::{Dns, TrustedServers};
-use ghostguard_store::{BanOrigin, IncidentQuery, NewBan};
+use ghostguard_store::{BanOrigin, GhostCallQuery, IncidentQuery, NewBan};
 
 use crate::guard::{cli_actor, firewall_spec, load_config, load_rules, never_banned, open_store};
 use crate::guard_cli::{
-    BansAction, BansArgs, ConfigAction, ConfigArgs, IncidentsArgs, ListFormat, StatusArgs,
+    BansAction, BansArgs, CallsArgs, ConfigAction, ConfigArgs, IncidentsArgs, ListFormat,
+    StatusArgs,
 };
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -177,10 +178,7 @@ pub fn incidents(args: &IncidentsArgs) -> Result<ExitCode> {
     let cfg = load_config(&args.config)?;
     let rt = runtime()?;
     let store = rt.block_on(open_store(&cfg))?;
-    let since = args.since.map(|d| {
-        let d: Duration = d.into();
-        now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
-    });
+    let since = since_ms(args.since);
     let list = rt.block_on(store.incidents(&IncidentQuery {
         site: Some(cfg.site().to_string()),
         source: args.source,
@@ -222,6 +220,50 @@ pub fn incidents(args: &IncidentsArgs) -> Result<ExitCode> {
         );
     }
     println!("{} incidents", list.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn since_ms(d: Option<humantime::Duration>) -> Option<i64> {
+    d.map(|d| {
+        let d: Duration = d.into();
+        now_ms() - i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+    })
+}
+
+pub fn calls(args: &CallsArgs) -> Result<ExitCode> {
+    let cfg = load_config(&args.config)?;
+    let rt = runtime()?;
+    let store = rt.block_on(open_store(&cfg))?;
+    let list = rt.block_on(store.ghost_calls(&GhostCallQuery {
+        site: Some(cfg.site().to_string()),
+        phone: args.phone,
+        since: since_ms(args.since),
+        limit: args.limit.clamp(1, ghostguard_store::MAX_LIMIT),
+        ..Default::default()
+    }))?;
+    if args.format == ListFormat::Json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<21} {:<40} {:<40} {:<20} dialled",
+        "time", "phone", "from", "caller"
+    );
+    for c in &list {
+        println!(
+            "{:<21} {:<40} {:<40} {:<20} {}",
+            when(c.time),
+            c.phone.to_string(),
+            c.source.to_string(),
+            c.caller
+                .chars()
+                .filter(|ch| !ch.is_control())
+                .take(20)
+                .collect::<String>(),
+            c.dialled.as_deref().unwrap_or("-")
+        );
+    }
+    println!("{} ghost calls", list.len());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -177,6 +177,19 @@ fn monitor_mode_records_a_hep_fed_scan_and_survives_a_bad_reload() {
         "{status}"
     );
 
+    // The ghost calls, as the operator lists them.
+    let calls = json(&["calls", "-c", c, "--format", "json"]);
+    assert!(
+        calls
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["source"] == "203.0.113.66"
+                && g["caller"] == "100"
+                && g["phone"] == "192.168.1.20"),
+        "{calls}"
+    );
+
     signal(&d.0, "-TERM");
     let end = Instant::now() + Duration::from_secs(10);
     let code = loop {
