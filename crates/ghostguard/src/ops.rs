@@ -186,8 +186,7 @@ pub fn incidents(args: &IncidentsArgs) -> Result<ExitCode> {
         limit: args.limit.clamp(1, ghostguard_store::MAX_LIMIT),
         ..Default::default()
     }))?;
-    if args.format == ListFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+    if json_out(args.format, &list)? {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -223,6 +222,15 @@ pub fn incidents(args: &IncidentsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints `list` as JSON when that format was asked for; says whether.
+fn json_out(format: ListFormat, list: &impl serde::Serialize) -> Result<bool> {
+    if format == ListFormat::Json {
+        println!("{}", serde_json::to_string_pretty(list)?);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 fn since_ms(d: Option<humantime::Duration>) -> Option<i64> {
     d.map(|d| {
         let d: Duration = d.into();
@@ -241,8 +249,7 @@ pub fn calls(args: &CallsArgs) -> Result<ExitCode> {
         limit: args.limit.clamp(1, ghostguard_store::MAX_LIMIT),
         ..Default::default()
     }))?;
-    if args.format == ListFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+    if json_out(args.format, &list)? {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
