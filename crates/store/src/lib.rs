@@ -36,6 +36,8 @@ mod prune;
 mod query;
 mod ranking;
 mod schema;
+#[cfg(feature = "testing")]
+pub mod scratch;
 mod stats;
 mod status;
 mod upsert;

@@ -14,7 +14,6 @@ mod text;
 
 use std::future::Future;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use ghostguard_store::{NewIncident, Store, StoreOptions};
 
@@ -50,7 +49,7 @@ pub fn incident(site: &str, source: &str, code: &str, at: i64) -> NewIncident {
 pub struct Db {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    pg_admin: Option<(String, String)>,
+    pg_admin: Option<ghostguard_store::scratch::Scratch>,
 }
 
 impl Db {
@@ -76,37 +75,14 @@ pub fn sqlite_db() -> Db {
 
 /// A fresh database in the test cluster, or `None` (after a loud SKIP).
 pub async fn postgres_db(test: &str) -> Option<Db> {
-    let Ok(base) = std::env::var("GHOSTGUARD_TEST_PG_URL") else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("CI=true but GHOSTGUARD_TEST_PG_URL is unset: run under scripts/pg-test.sh");
-        }
-        eprintln!(
-            "SKIP: {test} on PostgreSQL: GHOSTGUARD_TEST_PG_URL is unset (use scripts/pg-test.sh)"
-        );
-        return None;
-    };
-    static N: AtomicU32 = AtomicU32::new(0);
-    let name = format!(
-        "gg_{}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        test.chars().take(30).collect::<String>()
-    );
-    sqlx::any::install_default_drivers();
-    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+    let base = ghostguard_store::scratch::cluster(test)?;
+    let scratch = ghostguard_store::scratch::Scratch::create(&base, "gg")
         .await
         .unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (head, query) = base.split_once('?').unwrap_or((&base, ""));
-    let (server, _db) = head.rsplit_once('/').unwrap();
-    let url = format!("{server}/{name}?{query}");
     Some(Db {
-        url,
+        url: scratch.url.clone(),
         _dir: None,
-        pg_admin: Some((base, name)),
+        pg_admin: Some(scratch),
     })
 }
 
@@ -119,16 +95,8 @@ where
     let Some(db) = db else { return };
     let admin = db.pg_admin.clone();
     body(db).await;
-    if let Some((base, name)) = admin {
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
-            .await
-            .unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE {name} WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    if let Some(scratch) = admin {
+        scratch.drop_database().await.unwrap();
     }
 }
 

@@ -4,7 +4,6 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
@@ -35,29 +34,19 @@ pub struct App {
     pub fw: Arc<Mutex<Memory>>,
     pub url: String,
     _dir: tempfile::TempDir,
-    pg: Option<(String, String)>,
+    pg: Option<ghostguard_store::scratch::Scratch>,
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        if let Some((base, name)) = self.pg.take() {
+        if let Some(scratch) = self.pg.take() {
             // Best effort, on a thread of its own (Drop cannot await).
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .unwrap();
-                rt.block_on(async {
-                    if let Ok(mut c) =
-                        <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await
-                    {
-                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE {name} WITH (FORCE)"
-                        )))
-                        .execute(&mut c)
-                        .await;
-                    }
-                });
+                let _ = rt.block_on(scratch.drop_database());
             })
             .join();
         }
@@ -98,43 +87,18 @@ async fn store_url(
     backend: Backend,
     dir: &tempfile::TempDir,
     test: &str,
-) -> Option<(String, Option<(String, String)>)> {
+) -> Option<(String, Option<ghostguard_store::scratch::Scratch>)> {
     match backend {
         Backend::Sqlite => Some((
             format!("sqlite://{}", dir.path().join("gg.db").display()),
             None,
         )),
         Backend::Postgres => {
-            let Ok(base) = std::env::var("GHOSTGUARD_TEST_PG_URL") else {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "CI=true but GHOSTGUARD_TEST_PG_URL is unset: run under scripts/pg-test.sh"
-                );
-                eprintln!(
-                    "SKIP: {test} on PostgreSQL: GHOSTGUARD_TEST_PG_URL is unset (use scripts/pg-test.sh)"
-                );
-                return None;
-            };
-            static N: AtomicU32 = AtomicU32::new(0);
-            let name = format!(
-                "ggweb_{}_{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            );
-            sqlx::any::install_default_drivers();
-            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+            let base = ghostguard_store::scratch::cluster(test)?;
+            let scratch = ghostguard_store::scratch::Scratch::create(&base, "ggweb")
                 .await
                 .unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let (head, query) = base.split_once('?').unwrap_or((&base, ""));
-            let (server, _) = head.rsplit_once('/').unwrap();
-            Some((
-                format!("{server}/{name}?{query}"),
-                Some((base.clone(), name)),
-            ))
+            Some((scratch.url.clone(), Some(scratch)))
         }
     }
 }
