@@ -43,6 +43,11 @@ pub enum Role {
     Exchange,
     /// Only the per-requester part; nothing else is counted.
     Requester,
+    /// Only what the trust model learns (registrations, answered calls), for
+    /// a message neither of whose parties belongs to this engine: every
+    /// engine of a sharded analysis must know the same phones and servers.
+    /// See [`Engine::teaches_trust`] for which messages need it.
+    Trust,
 }
 
 /// What the engine asks the edges to do.
@@ -202,9 +207,10 @@ impl Engine {
 
     /// Feeds one observation for part of the work (see [`Role`]).
     pub fn handle_as(&mut self, obs: Observation<'_>, role: Role) {
-        if role == Role::Requester {
-            self.handle_requester(obs);
-            return;
+        match role {
+            Role::Requester => return self.handle_requester(obs, true),
+            Role::Trust => return self.handle_requester(obs, false),
+            Role::Whole | Role::Exchange => {}
         }
         let d = obs.datagram;
         let src = canonical(d.src.ip());
@@ -304,18 +310,55 @@ impl Engine {
         self.run_detectors(&ctx, role);
     }
 
-    /// The per-requester part alone (calls, detectors), for a message whose
-    /// exchange another engine handles.
-    fn handle_requester(&mut self, obs: Observation<'_>) {
+    /// The per-requester part alone (trust learning, calls, detectors) for
+    /// a message whose exchange another engine handles; with `requester`
+    /// false, only the trust learning ([`Role::Trust`]).
+    fn handle_requester(&mut self, obs: Observation<'_>, requester: bool) {
         let Ok(m) = obs.message else { return };
         let d = obs.datagram;
         let (src, dst) = (canonical(d.src.ip()), canonical(d.dst.ip()));
         let (src_internal, dst_internal) = (self.is_internal(src), self.is_internal(dst));
         let src_trusted = self.trust.is_trusted(src);
-        let ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
+        let mut ctx = Ctx::new(d, m, src, dst, src_internal, dst_internal, src_trusted);
+        // As `handle_as` does, so the detectors judge with the same facts.
+        ctx.dst_phone = self.trust.is_phone(dst);
+        ctx.src_registered_here = self.trust.registrar_of(src) == Some(dst);
+        self.trust.observe(&ctx);
+        if !requester {
+            return;
+        }
         self.calls.observe(&ctx, src_trusted);
         self.emit_call();
         self.run_detectors(&ctx, Role::Requester);
+    }
+
+    /// Whether a message may change what the trust model knows, judged from
+    /// its start line alone (before parsing): a `REGISTER` request, or a
+    /// response whose status is not known to be outside 101-299. A sharded
+    /// analysis hands these to every engine ([`Role::Trust`]); the test is a
+    /// superset of what `Trust::observe` learns from.
+    #[must_use]
+    pub fn teaches_trust(payload: &[u8]) -> bool {
+        let start = payload
+            .iter()
+            .position(|&b| b != b'\r' && b != b'\n')
+            .unwrap_or(payload.len());
+        let line = &payload[start..];
+        if line
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+        {
+            let code = line
+                .iter()
+                .position(|&b| b == b' ' || b == b'\t')
+                .and_then(|sp| line.get(sp + 1..sp + 4))
+                .and_then(|c| std::str::from_utf8(c).ok())
+                .and_then(|c| c.parse::<u16>().ok());
+            return code.is_none_or(|c| (101..300).contains(&c));
+        }
+        line.get(..9).is_none_or(|p| {
+            p[..8].eq_ignore_ascii_case(b"REGISTER") && matches!(p[8], b' ' | b'\t')
+        })
     }
 
     fn run_detectors(&mut self, ctx: &Ctx<'_>, role: Role) {
@@ -339,6 +382,7 @@ impl Engine {
                 Role::Whole => true,
                 Role::Exchange => !det.keyed_by_requester(),
                 Role::Requester => det.keyed_by_requester(),
+                Role::Trust => false,
             };
             if wanted {
                 det.on_message(ctx, buf);
@@ -531,4 +575,44 @@ fn push_action(actions: &mut VecDeque<Action>, stats: &mut EngineStats, a: Actio
         stats.actions_dropped += 1;
     }
     actions.push_back(a);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Engine;
+
+    #[test]
+    fn what_teaches_trust() {
+        for yes in [
+            &b"REGISTER sip:pbx SIP/2.0\r\n"[..],
+            b"\r\nREGISTER sip:pbx SIP/2.0\r\n",
+            b"SIP/2.0 200 OK\r\n",
+            b"SIP/2.0 180 Ringing\r\n",
+            b"sip/2.0 101 x\r\n",
+            // Unreadable status: a superset is safe.
+            b"SIP/2.0 2x0 OK\r\n",
+            b"SIP/2.0",
+            b"REG",
+        ] {
+            assert!(
+                Engine::teaches_trust(yes),
+                "{}",
+                String::from_utf8_lossy(yes)
+            );
+        }
+        for no in [
+            &b"INVITE sip:100@pbx SIP/2.0\r\n"[..],
+            b"OPTIONS sip:100@pbx SIP/2.0\r\n",
+            b"REGISTERX sip:pbx SIP/2.0\r\n",
+            b"SIP/2.0 100 Trying\r\n",
+            b"SIP/2.0 401 Unauthorized\r\n",
+            b"SIP/2.0 404 Not Found\r\n",
+        ] {
+            assert!(
+                !Engine::teaches_trust(no),
+                "{}",
+                String::from_utf8_lossy(no)
+            );
+        }
+    }
 }

@@ -188,7 +188,9 @@ impl Trust {
             };
             return;
         }
-        if ctx.method.is_some() {
+        // Only 101-299 answers teach anything; looking others up would
+        // also refresh their entries (`Engine::teaches_trust` relies on it).
+        if ctx.method.is_some() || !(101..300).contains(&ctx.status) {
             return;
         }
         // A response travels server -> phone.

@@ -10,8 +10,12 @@
 //! *requester* address (a request's
 //! source, a response's destination), which gets a second copy of the
 //! message when it is not the responder's engine (`Role`): that engine sees
-//! all of one requester's exchanges, with every responder. At the end the
-//! workers' engines are merged into one (`Engine::merge`).
+//! all of one requester's exchanges, with every responder. What the trust
+//! model learns (registrations and answered calls: which addresses are
+//! phones, which are their servers) is needed by every engine, so those
+//! messages (`Engine::teaches_trust`, a few percent of a capture) also go to
+//! every other engine, which only learns from them (`Role::Trust`). At the
+//! end the workers' engines are merged into one (`Engine::merge`).
 //!
 //! Datagrams borrow the decoder's buffers, so they are copied into
 //! per-shard batches (one byte arena plus small metadata records). Full
@@ -147,11 +151,20 @@ struct Sharder {
 impl Sharder {
     fn push(&mut self, d: &Datagram<'_>) {
         self.origin.get_or_insert(d.ts);
-        match route(d, self.to.len()) {
-            (shard, None) => self.push_to(shard, d, Role::Whole),
-            (shard, Some(requester)) => {
+        let (shard, requester) = route(d, self.to.len());
+        match requester {
+            None => self.push_to(shard, d, Role::Whole),
+            Some(requester) => {
                 self.push_to(shard, d, Role::Exchange);
                 self.push_to(requester, d, Role::Requester);
+            }
+        }
+        // Every engine learns the same phones and servers.
+        if Engine::teaches_trust(d.payload) {
+            for other in 0..self.to.len() {
+                if other != shard && Some(other) != requester {
+                    self.push_to(other, d, Role::Trust);
+                }
             }
         }
     }
