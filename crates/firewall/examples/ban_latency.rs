@@ -73,26 +73,25 @@ fn main() {
     for i in 0..100u16 {
         let ip = IpAddr::from([0x2001, 0xdb8, 0x1a7, 0, 0, 0, 0, i]);
         let t = Instant::now();
-        fw.ban(&[Ban {
-            ip,
-            ttl: Duration::from_secs(600),
-        }])
-        .unwrap();
+        fw.ban(&[Ban::address(ip, Duration::from_secs(600))])
+            .unwrap();
         ban_only.push(t.elapsed());
         // The ban is committed when ban() returns; listing proves it.
-        assert!(fw.bans().unwrap().iter().any(|b| b.ip == ip));
+        assert!(fw.bans().unwrap().iter().any(|b| b.net.contains(&ip)));
         visible.push(t.elapsed());
     }
     summary("one ban batch (nft -f, committed)", ban_only);
     summary("one ban batch + listing shows it", visible);
 
     let bans: Vec<Ban> = (0..5000u32)
-        .map(|i| Ban {
-            ip: IpAddr::from([0x2001, 0xdb8, 0xbad, 0, 0, 0, (i >> 16) as u16, i as u16]),
-            ttl: Duration::from_secs(3600),
+        .map(|i| {
+            Ban::address(
+                IpAddr::from([0x2001, 0xdb8, 0xbad, 0, 0, 0, (i >> 16) as u16, i as u16]),
+                Duration::from_secs(3600),
+            )
         })
         .collect();
-    let ips: Vec<IpAddr> = bans.iter().map(|b| b.ip).collect();
+    let ips: Vec<ipnet::IpNet> = bans.iter().map(|b| b.net).collect();
     let (mut new, mut renew, mut lift) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..5 {
         let t = Instant::now();

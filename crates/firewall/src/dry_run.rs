@@ -5,7 +5,6 @@
 //! printed as `#` comments.
 
 use std::io::Write;
-use std::net::IpAddr;
 
 use ipnet::IpNet;
 
@@ -115,16 +114,18 @@ impl Firewall for DryRun {
         if bans.is_empty() {
             return Ok(());
         }
+        let text = render::ban(bans, false)?;
         self.state.ban(bans)?;
-        self.record(Step::Ban, render::ban(bans, false))
+        self.record(Step::Ban, text)
     }
 
-    fn unban(&mut self, ips: &[IpAddr]) -> Result<(), FirewallError> {
-        if ips.is_empty() {
+    fn unban(&mut self, nets: &[IpNet]) -> Result<(), FirewallError> {
+        if nets.is_empty() {
             return Ok(());
         }
-        self.state.unban(ips)?;
-        self.record(Step::Unban, render::unban(ips))
+        let text = render::unban(nets)?;
+        self.state.unban(nets)?;
+        self.record(Step::Unban, text)
     }
 
     fn set_trusted(&mut self, nets: &[IpNet]) -> Result<(), FirewallError> {

@@ -74,6 +74,12 @@ pub enum FirewallError {
         command: String,
         source: serde_json::Error,
     },
+    #[error("{step}: cannot ban {net}: {why}")]
+    Unbannable {
+        step: Step,
+        net: ipnet::IpNet,
+        why: &'static str,
+    },
     #[error("{step}: the table is not installed; call install first")]
     NotInstalled { step: Step },
     #[error("{step}: could not print the dry-run batch: {source}")]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::error::{FirewallError, Step};
-use crate::render::ttl_secs;
+use crate::plan;
 use crate::ruleset::{Family, Ruleset, normalize};
 use crate::spec::FirewallSpec;
 use crate::{Ban, BanEntry, Firewall};
@@ -18,8 +18,8 @@ use crate::{Ban, BanEntry, Firewall};
 #[derive(Debug, Clone, Default)]
 pub struct Memory {
     spec: Option<FirewallSpec>,
-    /// Address -> expiry, on the test clock.
-    bans: BTreeMap<IpAddr, Duration>,
+    /// Banned network -> expiry on the test clock (`None`: no timeout).
+    bans: BTreeMap<IpNet, Option<Duration>>,
     trusted: Vec<IpNet>,
     allow: Vec<IpNet>,
     now: Duration,
@@ -37,7 +37,7 @@ impl Memory {
     pub fn advance(&mut self, by: Duration) {
         self.now += by;
         let now = self.now;
-        self.bans.retain(|_, expiry| *expiry > now);
+        self.bans.retain(|_, expiry| expiry.is_none_or(|e| e > now));
     }
 
     /// The next call fails with [`FirewallError::Injected`] and changes
@@ -52,10 +52,12 @@ impl Memory {
         self.spec.as_ref()
     }
 
-    /// Whether `ip` is banned now.
+    /// Whether `ip` is banned now (by its own ban or a prefix ban around
+    /// it).
     #[must_use]
     pub fn is_banned(&self, ip: IpAddr) -> bool {
-        self.bans.contains_key(&ip.to_canonical())
+        let ip = ip.to_canonical();
+        self.bans.keys().any(|n| n.contains(&ip))
     }
 
     /// The trusted networks, as the sets hold them (aggregated).
@@ -74,6 +76,17 @@ impl Memory {
     #[must_use]
     pub fn calls(&self) -> &[Step] {
         &self.calls
+    }
+
+    /// The bans in force with their time left, IPv4 first.
+    fn entries(&self) -> Vec<BanEntry> {
+        self.bans
+            .iter()
+            .map(|(net, expiry)| BanEntry {
+                net: *net,
+                remaining: expiry.map(|e| e.saturating_sub(self.now)),
+            })
+            .collect()
     }
 
     /// Records the call; fails if told to, or if the table is missing.
@@ -108,22 +121,28 @@ impl Firewall for Memory {
 
     fn ban(&mut self, bans: &[Ban]) -> Result<(), FirewallError> {
         self.enter(Step::Ban, true)?;
-        let mut longest: BTreeMap<IpAddr, Duration> = BTreeMap::new();
-        for b in bans {
-            let ttl = longest.entry(b.ip.to_canonical()).or_default();
-            *ttl = (*ttl).max(Duration::from_secs(ttl_secs(b.ttl)));
+        // The same merge as the kernel adapter's: the wider network stays,
+        // with the longer time.
+        let planned = plan::plan(bans)?;
+        let held = self.entries();
+        let (deletes, adds) = plan::merge(&planned, &held);
+        for net in deletes {
+            self.bans.remove(&net);
         }
-        for (ip, ttl) in longest {
-            self.bans.insert(ip, self.now + ttl);
+        for (net, ttl) in adds {
+            self.bans.insert(net, ttl.map(|t| self.now + t));
         }
         Ok(())
     }
 
-    fn unban(&mut self, ips: &[IpAddr]) -> Result<(), FirewallError> {
+    fn unban(&mut self, nets: &[IpNet]) -> Result<(), FirewallError> {
         self.enter(Step::Unban, true)?;
-        for ip in ips {
-            self.bans.remove(&ip.to_canonical());
-        }
+        let nets = nets
+            .iter()
+            .map(|n| plan::ban_net(Step::Unban, *n))
+            .collect::<Result<Vec<IpNet>, FirewallError>>()?;
+        self.bans
+            .retain(|held, _| !nets.iter().any(|n| plan::overlaps(n, held)));
         Ok(())
     }
 
@@ -141,16 +160,7 @@ impl Firewall for Memory {
 
     fn bans(&mut self) -> Result<Vec<BanEntry>, FirewallError> {
         self.enter(Step::ListBans, true)?;
-        let mut out: Vec<BanEntry> = self
-            .bans
-            .iter()
-            .map(|(ip, expiry)| BanEntry {
-                ip: *ip,
-                remaining: Some(expiry.saturating_sub(self.now)),
-            })
-            .collect();
-        out.sort_by_key(|b| (b.ip.is_ipv6(), b.ip));
-        Ok(out)
+        Ok(self.entries())
     }
 
     fn remove(&mut self) -> Result<(), FirewallError> {

@@ -1,13 +1,12 @@
 //! The real adapter: each batch goes to the kernel through `nft -f -`
 //! (one netlink transaction per file); state is read back with `nft -j`.
 
-use std::net::IpAddr;
-
 use ipnet::IpNet;
 
 use crate::command;
 use crate::error::{FirewallError, Step};
-use crate::listing::parse_bans;
+use crate::listing::{parse_bans, set_flags};
+use crate::plan::{self, overlaps};
 use crate::queue::{self, QueueSupport};
 use crate::render;
 use crate::ruleset::{Family, Ruleset, SetRole};
@@ -49,44 +48,74 @@ impl Nft {
         self.add_renews
     }
 
-    /// Adds an element with 100 s, re-adds it with 1000 s, reads it back,
-    /// and deletes the scratch set. Any failure means "no" (the portable
-    /// batch is always correct).
+    /// For each kind of ban set: adds an element with 100 s, re-adds it
+    /// with 1000 s, reads it back; then deletes the scratch sets. Any
+    /// failure means "no" (the portable batch is always correct).
     fn probe_add_renews(&self) -> bool {
-        let set = format!("{} {}", render::TABLE, render::RENEW_PROBE_SET);
-        let first = format!(
-            "add set {set} {{ type ipv4_addr; flags timeout; }}\nadd element {set} {{ 192.0.2.1 timeout 100s }}\n"
-        );
-        let renewed = self
-            .apply(Step::Install, &first)
+        let renews = |name: &str, kind: &str, element: &str| {
+            let set = format!("{} {name}", render::TABLE);
+            self.apply(
+                Step::Install,
+                &format!(
+                    "add set {set} {{ {kind} }}\nadd element {set} {{ {element} timeout 100s }}\n"
+                ),
+            )
             .and_then(|()| {
                 self.apply(
                     Step::Install,
-                    &format!("add element {set} {{ 192.0.2.1 timeout 1000s }}\n"),
+                    &format!("add element {set} {{ {element} timeout 1000s }}\n"),
                 )
             })
-            .and_then(|()| {
-                let args = [
-                    "-j",
-                    "list",
-                    "set",
-                    "inet",
-                    "ghostguard",
-                    render::RENEW_PROBE_SET,
-                ];
-                command::run(Step::Install, &self.tools.nft(), &args, None)
-            })
-            .ok()
-            .and_then(|json| parse_bans(&json).ok())
-            .is_some_and(|bans| {
+            .and_then(|()| self.list_set(Step::Install, name))
+            .is_ok_and(|bans| {
                 bans.iter()
                     .any(|b| b.remaining.is_some_and(|r| r.as_secs() > 200))
-            });
-        let cleaned = self.apply(
-            Step::Install,
-            &format!("add set {set} {{ type ipv4_addr; flags timeout; }}\ndelete set {set}\n"),
-        );
-        renewed && cleaned.is_ok()
+            })
+        };
+        let renewed = render::RENEW_PROBE_SETS
+            .iter()
+            .zip(["192.0.2.1", "2001:db8::/64"])
+            .all(|((name, kind), element)| renews(name, kind, element));
+        let cleanup: String = render::RENEW_PROBE_SETS
+            .iter()
+            .map(|(name, kind)| {
+                format!(
+                    "add set {t} {name} {{ {kind} }}\ndelete set {t} {name}\n",
+                    t = render::TABLE
+                )
+            })
+            .collect();
+        renewed && self.apply(Step::Install, &cleanup).is_ok()
+    }
+
+    /// The elements of one set of our table (`nft -j list set`).
+    fn list_set(&self, step: Step, name: &str) -> Result<Vec<BanEntry>, FirewallError> {
+        let args = ["-j", "list", "set", "inet", "ghostguard", name];
+        let json = command::run(step, &self.tools.nft(), &args, None)?;
+        parse_bans(&json).map_err(|source| FirewallError::Output {
+            step,
+            command: format!("{} {}", self.tools.nft.display(), args.join(" ")),
+            source,
+        })
+    }
+
+    /// The elements of `ban6` that overlap one of `nets`.
+    fn overlapping6(&self, step: Step, nets: &[IpNet]) -> Result<Vec<BanEntry>, FirewallError> {
+        let mut held = self.list_set(step, SetRole::Ban.set_name(Family::V6))?;
+        held.retain(|e| nets.iter().any(|n| overlaps(n, &e.net)));
+        Ok(held)
+    }
+
+    /// `ban6` of the older kind (single addresses, no `interval` flag) and
+    /// its elements, to carry over at install; `None` when there is no such
+    /// set (no table yet, or already the interval set).
+    fn old_ban6(&self) -> Option<Vec<BanEntry>> {
+        let args = ["-j", "list", "set", "inet", "ghostguard", "ban6"];
+        let json = command::run(Step::Install, &self.tools.nft(), &args, None).ok()?;
+        match set_flags(&json) {
+            Some(flags) if !flags.iter().any(|f| f == "interval") => parse_bans(&json).ok(),
+            _ => None,
+        }
     }
 
     /// Applies one `nft -f` batch as one kernel transaction.
@@ -129,7 +158,11 @@ impl Nft {
 impl Firewall for Nft {
     fn install(&mut self, spec: &FirewallSpec) -> Result<(), FirewallError> {
         let ruleset = Ruleset::from_spec(spec)?;
-        self.apply(Step::Install, &render::install(&ruleset))?;
+        let old = self.old_ban6();
+        self.apply(
+            Step::Install,
+            &render::install_migrating(&ruleset, old.as_deref()),
+        )?;
         if self.add_renews.is_none() {
             self.add_renews = Some(self.probe_add_renews());
         }
@@ -145,14 +178,52 @@ impl Firewall for Nft {
         if bans.is_empty() {
             return Ok(());
         }
-        self.apply(Step::Ban, &render::ban(bans, self.add_renews == Some(true)))
+        let add_renews = self.add_renews == Some(true);
+        let batch = render::ban(bans, add_renews)?;
+        let Err(first) = self.apply(Step::Ban, &batch) else {
+            return Ok(());
+        };
+        // Most likely an IPv6 ban overlapping an element of `ban6` (the
+        // interval set refuses it): read what overlaps, merge, once more.
+        let planned = plan::plan(bans)?;
+        let v6: Vec<IpNet> = planned
+            .keys()
+            .copied()
+            .filter(|n| matches!(n, IpNet::V6(_)))
+            .collect();
+        let held = match self.overlapping6(Step::Ban, &v6) {
+            Ok(held) if !held.is_empty() => held,
+            _ => return Err(first),
+        };
+        let (deletes, adds) = plan::merge(&planned, &held);
+        self.apply(Step::Ban, &render::ban_merged(&adds, &deletes, add_renews))
     }
 
-    fn unban(&mut self, ips: &[IpAddr]) -> Result<(), FirewallError> {
-        if ips.is_empty() {
+    fn unban(&mut self, nets: &[IpNet]) -> Result<(), FirewallError> {
+        if nets.is_empty() {
             return Ok(());
         }
-        self.apply(Step::Unban, &render::unban(ips))
+        let wanted: Vec<IpNet> = nets
+            .iter()
+            .map(|n| plan::ban_net(Step::Unban, *n))
+            .collect::<Result<_, _>>()?;
+        let (v4, v6): (Vec<IpNet>, Vec<IpNet>) =
+            wanted.into_iter().partition(|n| matches!(n, IpNet::V4(_)));
+        // IPv6: delete exactly the elements that overlap (an address lifts
+        // the /64 around it). Listing first also spares the interval set
+        // the add-then-delete, which nft makes slow there.
+        let exact: Vec<IpNet> = if v6.is_empty() {
+            Vec::new()
+        } else {
+            self.overlapping6(Step::Unban, &v6)?
+                .into_iter()
+                .map(|e| e.net)
+                .collect()
+        };
+        if v4.is_empty() && exact.is_empty() {
+            return Ok(());
+        }
+        self.apply(Step::Unban, &render::unban_listed(&v4, &exact))
     }
 
     fn set_trusted(&mut self, nets: &[IpNet]) -> Result<(), FirewallError> {
@@ -169,14 +240,7 @@ impl Firewall for Nft {
     fn bans(&mut self) -> Result<Vec<BanEntry>, FirewallError> {
         let mut out = Vec::new();
         for family in Family::BOTH {
-            let set = SetRole::Ban.set_name(family);
-            let args = ["-j", "list", "set", "inet", "ghostguard", set];
-            let json = command::run(Step::ListBans, &self.tools.nft(), &args, None)?;
-            out.extend(parse_bans(&json).map_err(|source| FirewallError::Output {
-                step: Step::ListBans,
-                command: format!("{} {}", self.tools.nft.display(), args.join(" ")),
-                source,
-            })?);
+            out.extend(self.list_set(Step::ListBans, SetRole::Ban.set_name(family))?);
         }
         Ok(out)
     }

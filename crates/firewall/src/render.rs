@@ -7,15 +7,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use ipnet::IpNet;
 
-use crate::Ban;
+use crate::error::{FirewallError, Step};
+use crate::plan::{self, Timeout};
 use crate::ruleset::{
     CHAIN_NAMES, Chain, Family, Hook, Match, Rule, Ruleset, SetDef, SetRole, Statement,
 };
+use crate::{Ban, BanEntry};
 
 /// The table family and name: ghostguard owns this table and no other.
 pub const TABLE: &str = "inet ghostguard";
@@ -24,10 +25,13 @@ pub const TABLE: &str = "inet ghostguard";
 /// rejects element timeouts of about a century.)
 pub const MAX_BAN_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
-/// A scratch set [`Nft`](crate::Nft) makes for a moment after install to
-/// learn whether re-adding an element renews its timeout; install removes
-/// a leftover one.
-pub const RENEW_PROBE_SET: &str = "renew_probe";
+/// Scratch sets [`Nft`](crate::Nft) makes for a moment after install to
+/// learn whether re-adding an element renews its timeout (one of each
+/// kind of ban set); install removes leftover ones.
+pub const RENEW_PROBE_SETS: [(&str, &str); 2] = [
+    ("renew_probe", "type ipv4_addr; flags timeout;"),
+    ("renew_probe6", "type ipv6_addr; flags interval, timeout;"),
+];
 
 /// Elements per `add element` line, so long batches stay readable.
 const ELEMENTS_PER_LINE: usize = 256;
@@ -36,6 +40,16 @@ const ELEMENTS_PER_LINE: usize = 256;
 /// ban sets and their elements.
 #[must_use]
 pub fn install(ruleset: &Ruleset) -> String {
+    install_migrating(ruleset, None)
+}
+
+/// The install batch, turning a `ban6` of the older kind (single
+/// addresses, `flags timeout`) into the interval set: with `old_ban6`
+/// (its elements, read by [`Nft`](crate::Nft) before install) the set is
+/// deleted once the chains that use it are gone, created anew and refilled
+/// with those elements and the time they had left.
+#[must_use]
+pub fn install_migrating(ruleset: &Ruleset, old_ban6: Option<&[BanEntry]>) -> String {
     let mut out = String::from("# ghostguard: install (one atomic batch)\n");
     out.push_str(&format!("add table {TABLE}\n"));
     // Declare-then-delete: works whether or not the chain or set exists,
@@ -45,11 +59,17 @@ pub fn install(ruleset: &Ruleset) -> String {
             let _ = writeln!(out, "{verb} chain {TABLE} {chain}");
         }
     }
-    let _ = writeln!(
-        out,
-        "add set {TABLE} {RENEW_PROBE_SET} {{ type ipv4_addr; flags timeout; }}"
-    );
-    let _ = writeln!(out, "delete set {TABLE} {RENEW_PROBE_SET}");
+    for (name, kind) in RENEW_PROBE_SETS {
+        let _ = writeln!(out, "add set {TABLE} {name} {{ {kind} }}");
+        let _ = writeln!(out, "delete set {TABLE} {name}");
+    }
+    if old_ban6.is_some() {
+        let _ = writeln!(
+            out,
+            "delete set {TABLE} {}",
+            SetRole::Ban.set_name(Family::V6)
+        );
+    }
     for set in ruleset.sets.iter().filter(|s| s.role != SetRole::Ban) {
         let _ = writeln!(
             out,
@@ -71,6 +91,14 @@ pub fn install(ruleset: &Ruleset) -> String {
             set_name(set),
             set_type(set)
         );
+    }
+    if let Some(old) = old_ban6 {
+        let kept: BTreeMap<IpNet, Timeout> = old
+            .iter()
+            .filter(|e| Family::of(&e.net) == Family::V6)
+            .map(|e| (e.net, e.remaining.map(|r| r.max(Duration::from_secs(1)))))
+            .collect();
+        ban_lines(&mut out, &kept, &[], true);
     }
     // Regular chains first: a base chain's goto needs its target.
     let (base, regular): (Vec<&Chain>, Vec<&Chain>) =
@@ -98,56 +126,102 @@ pub fn install(ruleset: &Ruleset) -> String {
     out
 }
 
-/// The ban batch. Duplicates keep the longest TTL; IPv4-mapped IPv6
-/// addresses are banned as IPv4.
+/// The ban batch. Duplicates keep the longest TTL, a network inside
+/// another of the batch is folded into it; IPv4-mapped IPv6 addresses are
+/// banned as IPv4.
 ///
-/// With `add_renews` false (the portable form) each address is added,
-/// deleted and added again, so an address already banned gets the new
+/// With `add_renews` false (the portable form) each element is added,
+/// deleted and added again, so an element already in the set gets the new
 /// timeout on every kernel. With `add_renews` true (kernels where
 /// re-adding an element updates its timeout, found by
 /// [`Nft`](crate::Nft) at install) a plain add does the same for about a
 /// third of the cost.
+///
+/// The batch fails in the kernel when an IPv6 ban overlaps an element
+/// `ban6` holds (an interval set refuses overlaps); [`Nft`](crate::Nft)
+/// then reads the set and applies [`ban_merged`] instead.
+///
+/// # Errors
+/// A ban [`ban_net`](crate::ban_net) refuses.
+pub fn ban(bans: &[Ban], add_renews: bool) -> Result<String, FirewallError> {
+    let planned = plan::plan(bans)?;
+    let timed: BTreeMap<IpNet, Timeout> = planned.iter().map(|(n, t)| (*n, Some(*t))).collect();
+    Ok(ban_merged(&timed, &[], add_renews))
+}
+
+/// The ban batch after a listing: `deletes` (elements in the kernel that
+/// overlap a new ban) go first, then `adds` ([`plan::merge`]'s result) are
+/// added. Elements that are not deleted first are added as [`ban`] adds
+/// them.
 #[must_use]
-pub fn ban(bans: &[Ban], add_renews: bool) -> String {
-    let mut ttl: BTreeMap<IpAddr, Duration> = BTreeMap::new();
-    for b in bans {
-        let t = ttl.entry(b.ip.to_canonical()).or_default();
-        *t = (*t).max(b.ttl);
-    }
+pub fn ban_merged(adds: &BTreeMap<IpNet, Timeout>, deletes: &[IpNet], add_renews: bool) -> String {
     let mut out = String::from("# ghostguard: ban (one atomic batch)\n");
-    for family in Family::BOTH {
-        let of_family: Vec<(IpAddr, Duration)> = ttl
-            .iter()
-            .filter(|(ip, _)| family_of(ip) == family)
-            .map(|(ip, t)| (*ip, *t))
-            .collect();
-        let timed = |(ip, t): &(IpAddr, Duration)| format!("{ip} timeout {}s", ttl_secs(*t));
-        let bare = |(ip, _): &(IpAddr, Duration)| ip.to_string();
-        if !add_renews {
-            element_lines(&mut out, "add", family, &of_family, timed);
-            element_lines(&mut out, "delete", family, &of_family, bare);
-        }
-        element_lines(&mut out, "add", family, &of_family, timed);
-    }
+    ban_lines(&mut out, adds, deletes, add_renews);
     out
 }
 
-/// The unban batch: add-then-delete, so unbanning an address that is not
-/// (or no longer) banned succeeds.
-#[must_use]
-pub fn unban(ips: &[IpAddr]) -> String {
-    let mut ips: Vec<IpAddr> = ips.iter().map(IpAddr::to_canonical).collect();
-    ips.sort_unstable();
-    ips.dedup();
-    let mut out = String::from("# ghostguard: unban (one atomic batch)\n");
+fn ban_lines(
+    out: &mut String,
+    adds: &BTreeMap<IpNet, Timeout>,
+    deletes: &[IpNet],
+    add_renews: bool,
+) {
     for family in Family::BOTH {
-        let of_family: Vec<IpAddr> = ips
+        let gone: Vec<IpNet> = of_family(deletes, family);
+        element_lines(out, "delete", family, &gone, net);
+        let of_family: Vec<(IpNet, Timeout)> = adds
+            .iter()
+            .filter(|(n, _)| Family::of(n) == family)
+            .map(|(n, t)| (*n, *t))
+            .collect();
+        let timed = |(n, t): &(IpNet, Timeout)| match t {
+            Some(t) => format!("{} timeout {}s", net(n), ttl_secs(*t)),
+            None => net(n),
+        };
+        // Re-adding renews only where the kernel says so; elements just
+        // deleted above are added fresh anyway.
+        let renewing: Vec<(IpNet, Timeout)> = of_family
             .iter()
             .copied()
-            .filter(|ip| family_of(ip) == family)
+            .filter(|(n, _)| !gone.contains(n))
             .collect();
-        element_lines(&mut out, "add", family, &of_family, IpAddr::to_string);
-        element_lines(&mut out, "delete", family, &of_family, IpAddr::to_string);
+        if !add_renews {
+            element_lines(out, "add", family, &renewing, timed);
+            element_lines(out, "delete", family, &renewing, |(n, _)| net(n));
+        }
+        element_lines(out, "add", family, &of_family, timed);
+    }
+}
+
+/// The unban batch: add-then-delete of each network, so unbanning one
+/// that is not (or no longer) banned succeeds. It fails in the kernel when
+/// an IPv6 network only overlaps an element of `ban6` (an address inside a
+/// banned /64); [`Nft`](crate::Nft) then reads the set and applies
+/// [`unban_listed`].
+///
+/// # Errors
+/// A network [`ban_net`](crate::ban_net) refuses.
+pub fn unban(nets: &[IpNet]) -> Result<String, FirewallError> {
+    let mut nets = nets
+        .iter()
+        .map(|n| plan::ban_net(Step::Unban, *n))
+        .collect::<Result<Vec<IpNet>, FirewallError>>()?;
+    nets.sort_unstable();
+    nets.dedup();
+    Ok(unban_listed(&nets, &[]))
+}
+
+/// The unban batch after a listing: `loose` networks (IPv4, or IPv6 when
+/// `exact` is empty) by add-then-delete, the `exact` elements of `ban6`
+/// (listed, so they exist) by a plain delete.
+#[must_use]
+pub fn unban_listed(loose: &[IpNet], exact: &[IpNet]) -> String {
+    let mut out = String::from("# ghostguard: unban (one atomic batch)\n");
+    for family in Family::BOTH {
+        let loose = of_family(loose, family);
+        element_lines(&mut out, "add", family, &loose, net);
+        element_lines(&mut out, "delete", family, &loose, net);
+        element_lines(&mut out, "delete", family, &of_family(exact, family), net);
     }
     out
 }
@@ -184,6 +258,13 @@ pub fn remove() -> String {
     format!("# ghostguard: remove (one atomic batch)\nadd table {TABLE}\ndelete table {TABLE}\n")
 }
 
+fn of_family(nets: &[IpNet], family: Family) -> Vec<IpNet> {
+    nets.iter()
+        .copied()
+        .filter(|n| Family::of(n) == family)
+        .collect()
+}
+
 fn element_lines<T>(
     out: &mut String,
     verb: &str,
@@ -208,10 +289,6 @@ pub fn ttl_secs(ttl: Duration) -> u64 {
     (clamped.as_secs() + u64::from(clamped.subsec_nanos() > 0)).max(1)
 }
 
-fn family_of(ip: &IpAddr) -> Family {
-    if ip.is_ipv4() { Family::V4 } else { Family::V6 }
-}
-
 fn set_name(set: &SetDef) -> &'static str {
     set.role.set_name(set.family)
 }
@@ -219,7 +296,8 @@ fn set_name(set: &SetDef) -> &'static str {
 fn set_type(set: &SetDef) -> &'static str {
     match (set.role, set.family) {
         (SetRole::Ban, Family::V4) => "type ipv4_addr; flags timeout;",
-        (SetRole::Ban, Family::V6) => "type ipv6_addr; flags timeout;",
+        // An interval set: one element bans a whole prefix (a /64).
+        (SetRole::Ban, Family::V6) => "type ipv6_addr; flags interval, timeout;",
         (_, Family::V4) => "type ipv4_addr; flags interval;",
         (_, Family::V6) => "type ipv6_addr; flags interval;",
     }

@@ -18,6 +18,10 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+fn net(s: &str) -> IpNet {
+    s.parse().unwrap_or_else(|_| IpNet::from(ip(s)))
+}
+
 fn host() -> FirewallSpec {
     FirewallSpec::new(Mode::Host, Policy::Enforce)
 }
@@ -26,7 +30,7 @@ fn host() -> FirewallSpec {
 fn memory_bans_expire_on_the_test_clock_and_survive_reinstall() {
     let mut fw = Memory::new();
     let ban = [Ban {
-        ip: ip("203.0.113.5"),
+        net: net("203.0.113.5"),
         ttl: Duration::from_secs(60),
     }];
     assert!(matches!(
@@ -36,7 +40,7 @@ fn memory_bans_expire_on_the_test_clock_and_survive_reinstall() {
     fw.install(&host()).unwrap();
     fw.ban(&ban).unwrap();
     fw.ban(&[Ban {
-        ip: ip("::ffff:203.0.113.6"),
+        net: net("::ffff:203.0.113.6"),
         ttl: Duration::from_millis(100),
     }])
     .unwrap();
@@ -49,7 +53,7 @@ fn memory_bans_expire_on_the_test_clock_and_survive_reinstall() {
     assert_eq!(
         fw.bans().unwrap(),
         vec![BanEntry {
-            ip: ip("203.0.113.5"),
+            net: net("203.0.113.5"),
             remaining: Some(Duration::from_secs(59))
         }]
     );
@@ -64,7 +68,7 @@ fn memory_injected_failure_changes_nothing() {
     fw.fail_next();
     let err = fw
         .ban(&[Ban {
-            ip: ip("203.0.113.5"),
+            net: net("203.0.113.5"),
             ttl: Duration::from_secs(60),
         }])
         .unwrap_err();
@@ -107,7 +111,7 @@ fn dry_run_prints_what_it_records() {
     let mut fw = DryRun::printing(out.clone());
     fw.install(&host()).unwrap();
     fw.ban(&[Ban {
-        ip: ip("2001:db8::1"),
+        net: net("2001:db8::1"),
         ttl: Duration::from_secs(5),
     }])
     .unwrap();
@@ -138,7 +142,7 @@ fn nft_errors_name_the_step_the_command_and_the_cause() {
     let dir = std::env::temp_dir().join(format!("gg-fw-fake-nft-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ban = [Ban {
-        ip: ip("203.0.113.5"),
+        net: net("203.0.113.5"),
         ttl: Duration::from_secs(60),
     }];
 
@@ -195,7 +199,7 @@ fn nft_errors_name_the_step_the_command_and_the_cause() {
         "/dev/stdin:2:1-5: Error: No such file or directory",
         1,
     );
-    let err = failing.unban(&[ip("203.0.113.5")]).unwrap_err();
+    let err = failing.unban(&[net("203.0.113.5")]).unwrap_err();
     assert!(
         matches!(
             err,
@@ -233,4 +237,30 @@ fn nft_errors_name_the_step_the_command_and_the_cause() {
     let mut fine = fake_nft(&dir, "fine", "", "", 0);
     fine.ban(&ban).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn memory_prefix_bans_cover_their_addresses_and_merge_like_the_kernel() {
+    let mut fw = Memory::new();
+    fw.install(&host()).unwrap();
+    let ban = |s: &str, secs| Ban {
+        net: net(s),
+        ttl: Duration::from_secs(secs),
+    };
+    fw.ban(&[ban("2001:db8:1:2::5", 900)]).unwrap();
+    fw.ban(&[ban("2001:db8:1:2::/64", 60)]).unwrap();
+    assert!(fw.is_banned(ip("2001:db8:1:2::ffff")));
+    assert!(!fw.is_banned(ip("2001:db8:1:3::5")));
+    assert_eq!(
+        fw.bans().unwrap(),
+        [BanEntry {
+            net: net("2001:db8:1:2::/64"),
+            remaining: Some(Duration::from_secs(900))
+        }],
+        "the /64 swallowed the address ban and kept its longer time"
+    );
+    let wide = fw.ban(&[ban("2001:db8::/32", 60)]).unwrap_err();
+    assert!(matches!(wide, FirewallError::Unbannable { .. }), "{wide}");
+    fw.unban(&[net("2001:db8:1:2::77")]).unwrap();
+    assert!(fw.bans().unwrap().is_empty(), "an address inside lifts it");
 }

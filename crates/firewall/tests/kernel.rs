@@ -26,7 +26,7 @@ fn net(s: &str) -> IpNet {
 
 fn ban(s: &str, secs: u64) -> Ban {
     Ban {
-        ip: ip(s),
+        net: net(s),
         ttl: Duration::from_secs(secs),
     }
 }
@@ -127,13 +127,13 @@ fn gateway_drops_banned_sip_passes_trusted_and_keeps_bans_across_reinstall() {
     // untrusted source is still stopped by the policy, the trusted passes.
     lab.router.run(|| {
         fw.install(&gateway(Policy::Enforce, true)).unwrap();
-        let kept: Vec<IpAddr> = fw.bans().unwrap().iter().map(|b| b.ip).collect();
+        let kept: Vec<IpNet> = fw.bans().unwrap().iter().map(|b| b.net).collect();
         assert_eq!(
             kept,
-            vec![ip(BANNED4), ip(BANNED6)],
+            vec![net(BANNED4), net(BANNED6)],
             "bans survive reinstalls"
         );
-        fw.unban(&[ip(BANNED4), ip(BANNED6), ip("203.0.113.99")])
+        fw.unban(&[net(BANNED4), net(BANNED6), net("203.0.113.99")])
             .unwrap();
         assert!(fw.bans().unwrap().is_empty());
     });
@@ -193,7 +193,7 @@ fn install_is_idempotent_across_modes_and_rebans_renew_the_timeout() {
         fw.ban(&[ban("203.0.113.7", 900)]).unwrap();
         let bans = fw.bans().unwrap();
         assert_eq!(bans.len(), 2, "{bans:?}");
-        let renewed = bans.iter().find(|b| b.ip == ip("203.0.113.7")).unwrap();
+        let renewed = bans.iter().find(|b| b.net == net("203.0.113.7")).unwrap();
         assert!(
             renewed.remaining.unwrap() > Duration::from_secs(800),
             "{renewed:?}"
@@ -236,9 +236,11 @@ fn five_thousand_bans_in_one_batch() {
         let mut fw = Nft::new();
         fw.install(&gateway(Policy::Enforce, true)).unwrap();
         let bans: Vec<Ban> = (0..5000u32)
-            .map(|i| Ban {
-                ip: IpAddr::from([0x2001, 0xdb8, 0xbad, 0, 0, 0, (i >> 16) as u16, i as u16]),
-                ttl: Duration::from_secs(3600),
+            .map(|i| {
+                Ban::address(
+                    IpAddr::from([0x2001, 0xdb8, 0xbad, 0, 0, 0, (i >> 16) as u16, i as u16]),
+                    Duration::from_secs(3600),
+                )
             })
             .collect();
         let start = Instant::now();
@@ -248,7 +250,7 @@ fn five_thousand_bans_in_one_batch() {
         assert_eq!(fw.bans().unwrap().len(), 5000);
         assert!(took < Duration::from_secs(10), "5000 bans took {took:?}");
         let start = Instant::now();
-        fw.unban(&bans.iter().map(|b| b.ip).collect::<Vec<_>>())
+        fw.unban(&bans.iter().map(|b| b.net).collect::<Vec<_>>())
             .unwrap();
         eprintln!("5000 unbans in one batch: {:?}", start.elapsed());
         assert!(fw.bans().unwrap().is_empty());
@@ -279,7 +281,7 @@ fn dry_run_output_loads_with_nft_check() {
     }
     fw.ban(&[ban("203.0.113.5", 60), ban("2001:db8::5", 60)])
         .unwrap();
-    fw.unban(&[ip("203.0.113.5")]).unwrap();
+    fw.unban(&[net("203.0.113.5")]).unwrap();
     fw.set_trusted(&[net("198.51.100.0/24")]).unwrap();
     fw.set_allow(&[net("2001:db8::/48")]).unwrap();
     fw.remove().unwrap();
@@ -357,5 +359,121 @@ fn queue_support_is_reported_and_the_iptables_chain_comes_and_goes() {
         assert!(!chain_exists(), "remove() deleted the iptables chain");
         assert!(!sh(&["iptables", "-S"]).contains("GHOSTGUARD"));
         assert!(!sh(&["ip6tables", "-S"]).contains("GHOSTGUARD"));
+    });
+}
+
+/// A second address of the banned source's /64, not trusted.
+const SIBLING6: &str = "2001:db8:c::4";
+
+#[test]
+fn a_prefix_ban_blocks_the_whole_64_and_banning_again_is_accepted() {
+    if !can_run("a_prefix_ban_blocks_the_whole_64_and_banning_again_is_accepted") {
+        return;
+    }
+    let lab = Lab::new();
+    lab.client
+        .ip(&["addr", "add", "2001:db8:c::4/64", "dev", "c0", "nodad"]);
+    assert!(
+        (0..8).any(|_| lab.delivered(SIBLING6)),
+        "{SIBLING6} reaches the phone before any ban"
+    );
+    let mut fw = Nft::new();
+    lab.router.run(|| {
+        fw.install(&gateway(Policy::Enforce, false)).unwrap();
+        // An address ban first: the /64 ban must swallow it, not fail on
+        // the overlap.
+        fw.ban(&[ban(BANNED6, 900)]).unwrap();
+        fw.ban(&[ban("2001:db8:c::/64", 60)]).unwrap();
+        let bans = fw.bans().unwrap();
+        assert_eq!(bans.len(), 1, "one element: the /64 {bans:?}");
+        assert_eq!(bans[0].net, net("2001:db8:c::/64"));
+        assert!(
+            bans[0].remaining.unwrap() > Duration::from_secs(800),
+            "the swallowed ban's longer time is kept: {bans:?}"
+        );
+    });
+    assert!(!lab.delivered(BANNED6), "the banned address is dropped");
+    assert!(
+        !lab.delivered(SIBLING6),
+        "another address of the same /64 is dropped too"
+    );
+    assert!(
+        lab.delivered(TRUSTED6),
+        "a trusted server inside still passes"
+    );
+    assert!(lab.delivered(BANNED4), "IPv4 untouched");
+
+    lab.router.run(|| {
+        // Banning again: the same /64 (renewed), an address inside it
+        // (merged into it), and both in one batch, are all accepted.
+        fw.ban(&[ban("2001:db8:c::/64", 1800)]).unwrap();
+        fw.ban(&[ban(SIBLING6, 60)]).unwrap();
+        let bans = fw.bans().unwrap();
+        assert_eq!(bans.len(), 1, "{bans:?}");
+        assert!(
+            bans[0].remaining.unwrap() > Duration::from_secs(1700),
+            "an address inside keeps the /64's longer time: {bans:?}"
+        );
+        fw.ban(&[ban("2001:db8:c::/64", 60), ban(BANNED6, 60)])
+            .unwrap();
+        let bans = fw.bans().unwrap();
+        assert_eq!(bans.len(), 1, "{bans:?}");
+        assert!(
+            bans[0].remaining.unwrap() <= Duration::from_secs(60),
+            "the same network banned again gets the new time, as an IPv4 address does: {bans:?}"
+        );
+        // Lifting by an address inside lifts the prefix.
+        fw.unban(&[net(SIBLING6)]).unwrap();
+        assert!(fw.bans().unwrap().is_empty());
+        fw.unban(&[net(SIBLING6), net("2001:db8:c::/64")]).unwrap();
+    });
+    assert!(lab.delivered(SIBLING6), "lifted");
+    assert!(lab.delivered(BANNED6), "lifted");
+}
+
+#[test]
+fn install_turns_an_older_address_only_ban6_into_the_interval_set() {
+    if !can_run("install_turns_an_older_address_only_ban6_into_the_interval_set") {
+        return;
+    }
+    let ns = Netns::new("mig");
+    ns.run(|| {
+        // What an older ghostguard left: ban6 of single addresses, used
+        // by a rule.
+        let mut old = std::process::Command::new("nft")
+            .args(["-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(
+            old.stdin.as_mut().unwrap(),
+            b"add table inet ghostguard\n\
+              add set inet ghostguard ban6 { type ipv6_addr; flags timeout; }\n\
+              add element inet ghostguard ban6 { 2001:db8::66 timeout 600s, 2001:db8::67 }\n\
+              add chain inet ghostguard sip\n\
+              add rule inet ghostguard sip ip6 saddr @ban6 drop\n",
+        )
+        .unwrap();
+        assert!(old.wait().unwrap().success());
+        let mut fw = Nft::new();
+        fw.install(&gateway(Policy::Enforce, true)).unwrap();
+        let table = fw.list_table().unwrap();
+        assert!(table.contains("flags interval,timeout"), "{table}");
+        let bans = fw.bans().unwrap();
+        assert_eq!(bans.len(), 2, "{bans:?}");
+        let kept = bans.iter().find(|b| b.net == net("2001:db8::66")).unwrap();
+        assert!(
+            kept.remaining.unwrap() > Duration::from_secs(500),
+            "{kept:?}"
+        );
+        assert!(
+            bans.iter()
+                .any(|b| b.net == net("2001:db8::67") && b.remaining.is_none())
+        );
+        // A second install finds the interval set and keeps it as it is.
+        fw.install(&gateway(Policy::Enforce, true)).unwrap();
+        assert_eq!(fw.bans().unwrap().len(), 2);
+        fw.ban(&[ban("2001:db8::/64", 60)]).unwrap();
+        assert_eq!(fw.bans().unwrap().len(), 1, "the /64 swallowed both");
     });
 }

@@ -22,6 +22,10 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+fn net(s: &str) -> IpNet {
+    nets(&[s])[0]
+}
+
 /// A router protecting a LAN (v4 + v6), a provider trusted, one allowed
 /// monitoring host, NFLOG group 7.
 fn gateway(policy: Policy) -> FirewallSpec {
@@ -105,34 +109,46 @@ fn dry_run_inline_iptables_prints_the_iptables_part_as_comments() {
 fn ban_unban_and_replace_batches() {
     let bans = [
         Ban {
-            ip: ip("203.0.113.5"),
+            net: net("203.0.113.5"),
             ttl: Duration::from_secs(3600),
         },
         Ban {
-            ip: ip("::ffff:203.0.113.6"),
+            net: net("::ffff:203.0.113.6"),
             ttl: Duration::from_millis(1500),
         },
         Ban {
-            ip: ip("2001:db8::bad"),
+            net: net("2001:db8::bad"),
             ttl: Duration::from_secs(60),
         },
         Ban {
-            ip: ip("203.0.113.5"),
+            net: net("203.0.113.5"),
             ttl: Duration::from_secs(7200),
         },
         Ban {
-            ip: ip("203.0.113.7"),
+            net: net("203.0.113.7"),
             ttl: Duration::from_secs(10 * 365 * 24 * 3600),
+        },
+        // A /64 ban swallows an address ban inside it in the same batch.
+        Ban {
+            net: net("2001:db8:1:2::/64"),
+            ttl: Duration::from_secs(600),
+        },
+        Ban {
+            net: net("2001:db8:1:2::77"),
+            ttl: Duration::from_secs(900),
         },
     ];
     let text = [
-        render::ban(&bans, false),
-        render::ban(&bans[..1], true),
-        render::unban(&[
-            ip("203.0.113.5"),
-            ip("::ffff:203.0.113.6"),
-            ip("2001:db8::bad"),
-        ]),
+        render::ban(&bans, false).unwrap(),
+        render::ban(&bans[..1], true).unwrap(),
+        render::ban(&bans[5..], true).unwrap(),
+        render::unban(&nets(&[
+            "203.0.113.5",
+            "::ffff:203.0.113.6",
+            "2001:db8::bad",
+            "2001:db8:1:2::/64",
+        ]))
+        .unwrap(),
         render::replace(
             SetRole::Trusted,
             &nets(&["198.51.100.0/24", "198.51.100.7", "2001:db8::/32"]),

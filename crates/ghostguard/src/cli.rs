@@ -46,7 +46,7 @@ pub enum Command {
     Reflector(ReflectorArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DiagnoseArgs {
     /// The reflector: HOST or HOST:PORT (port 5060 when left out).
     #[arg(long, value_name = "HOST[:PORT]")]
@@ -54,9 +54,14 @@ pub struct DiagnoseArgs {
     /// The reflector's non-standard port (tested besides the main one).
     #[arg(long, value_name = "PORT", default_value_t = 5062)]
     pub alt_port: u16,
-    /// The reflector's shared token, if it has one.
+    /// The reflector's shared token, if it has one. Visible to every user
+    /// of this machine (`ps`) while diagnose runs: prefer --token-file.
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Read the reflector's token from this file (its first line; a
+    /// trailing newline is dropped), so it stays off the command line.
+    #[arg(long, value_name = "PATH", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
     /// Seconds of live capture for local evidence; 0 skips it. At most 300.
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=300))]
@@ -90,7 +95,7 @@ pub struct DiagnoseArgs {
 }
 
 /// Where and how a report is written (`analyze` and `diagnose`).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutFormat,
@@ -111,6 +116,12 @@ pub struct ReflectorArgs {
     /// Check the config and exit.
     #[arg(long)]
     pub check: bool,
+    /// The shared token diagnose must send, read from this file (a trailing
+    /// newline is dropped); overrides `auth.token` and `auth.token_file`.
+    /// With systemd: `LoadCredential=token:/etc/ghostguard/reflector.token`
+    /// and `--token-file ${CREDENTIALS_DIRECTORY}/token`.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -117,7 +117,9 @@ fn exchange(
 
 fn refused(code: ReplyCode) -> String {
     match code {
-        ReplyCode::Unauthorized => "the reflector wants a token (--token)".into(),
+        ReplyCode::Unauthorized => {
+            "the reflector wants a token (--token-file), or another one".into()
+        }
         ReplyCode::Forbidden => "the reflector refused the test".into(),
         ReplyCode::Busy => "the reflector is busy; try again in a minute".into(),
         c => format!("the reflector answered {}", c.number()),
@@ -201,6 +203,12 @@ fn exposure(args: &DiagnoseArgs, refl: SocketAddr) -> Exposure {
 }
 
 pub fn run(args: &DiagnoseArgs) -> Result<ExitCode> {
+    if let Some(path) = &args.token_file {
+        let mut args = args.clone();
+        args.token = Some(crate::token::read_token_file(path)?);
+        args.token_file = None;
+        return run(&args);
+    }
     let refl = resolve(&args.reflector)?;
     let interface = match &args.interface {
         Some(i) => Some(i.clone()),

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
+use ghostguard_store::BanTarget;
 
 /// Where the guard's config lives unless `--config` says otherwise.
 pub const DEFAULT_CONFIG: &str = "/etc/ghostguard/guard.toml";
@@ -53,18 +54,29 @@ pub enum BansAction {
     List {
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
+        /// Only the bans overlapping this address or network: an address
+        /// finds the /64 ban around it.
+        #[arg(value_name = "ADDRESS|NETWORK")]
+        ip: Option<BanTarget>,
     },
-    /// Ban an address now (kernel and store).
+    /// Ban an address, or an IPv6 network of /48 to /128
+    /// (`2001:db8:1:2::/64`), now (kernel and store).
     Add {
-        ip: IpAddr,
+        #[arg(value_name = "ADDRESS|NETWORK")]
+        ip: BanTarget,
         /// How long, e.g. `1h`, `7d`.
         #[arg(long, default_value = "1d")]
         time: humantime::Duration,
         #[arg(long, default_value = "banned by hand")]
         reason: String,
     },
-    /// Lift a ban (kernel and store); the running guard notices.
-    Del { ip: IpAddr },
+    /// Lift a ban (kernel and store); the running guard notices. An
+    /// address inside an IPv6 prefix ban lifts that ban; a network lifts
+    /// every ban inside it.
+    Del {
+        #[arg(value_name = "ADDRESS|NETWORK")]
+        ip: BanTarget,
+    },
 }
 
 #[derive(Debug, Args)]

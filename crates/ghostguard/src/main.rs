@@ -19,6 +19,7 @@ mod parallel;
 mod reflector;
 mod resolve;
 mod serve_cli;
+mod token;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

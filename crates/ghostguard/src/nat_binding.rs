@@ -61,9 +61,9 @@ fn ask(args: &DiagnoseArgs, to: SocketAddr, after: u32, id: &str) -> Result<UdpS
                 return match r.code {
                     ReplyCode::Scheduled if r.after == Some(after) => Ok(s),
                     ReplyCode::Busy => Err(anyhow!("the reflector is busy; try again in a minute")),
-                    ReplyCode::Unauthorized => {
-                        Err(anyhow!("the reflector wants a token (--token)"))
-                    }
+                    ReplyCode::Unauthorized => Err(anyhow!(
+                        "the reflector wants a token (--token-file), or another one"
+                    )),
                     c => Err(anyhow!(
                         "the reflector answered {} (too old for this test?)",
                         c.number()

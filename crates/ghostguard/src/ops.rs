@@ -82,9 +82,12 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
     let store = rt.block_on(open_store(&cfg))?;
     let kernel = cfg.mode != Mode::Monitor;
     match &args.action {
-        BansAction::List { format } => {
+        BansAction::List { format, ip } => {
             let now = now_ms();
-            let list = rt.block_on(store.active_bans(&site, now))?;
+            let mut list = rt.block_on(store.active_bans(&site, now))?;
+            if let Some(want) = ip {
+                list.retain(|b| b.ip.overlaps(*want));
+            }
             let in_kernel: Vec<fw::BanEntry> = if kernel {
                 fw::Nft::new().bans().unwrap_or_else(|e| {
                     eprintln!("ghostguard: cannot list the kernel's bans: {e}");
@@ -97,7 +100,7 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
                 let v: Vec<_> = list
                     .iter()
                     .map(|b| {
-                        let k = in_kernel.iter().find(|k| k.ip == b.ip);
+                        let k = in_kernel.iter().find(|k| k.net == b.ip.net());
                         serde_json::json!({
                             "ip": b.ip, "reason": b.reason, "origin": b.origin, "actor": b.actor,
                             "created_at": b.created_at, "expires_at": b.expires_at,
@@ -113,7 +116,7 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
                     "address", "origin", "until", "kernel"
                 );
                 for b in &list {
-                    let k = in_kernel.iter().any(|k| k.ip == b.ip);
+                    let k = in_kernel.iter().any(|k| k.net == b.ip.net());
                     println!(
                         "{:<40} {:<7} {:<21} {:<6} {}",
                         b.ip.to_string(),
@@ -134,13 +137,14 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
         }
         BansAction::Add { ip, time, reason } => {
             let ttl: Duration = (*time).into();
+            fw::ban_net(fw::Step::Ban, ip.net())?;
             let fixed: Vec<ipnet::IpNet> = TrustedServers::new(&cfg)?.current();
             if let Some(why) = never_banned(&cfg, &fixed, *ip) {
                 anyhow::bail!("{ip} is {why} in {}: not banned", args.config.display());
             }
             if kernel {
                 fw::Nft::new()
-                    .ban(&[fw::Ban { ip: *ip, ttl }])
+                    .ban(&[fw::Ban { net: ip.net(), ttl }])
                     .context("cannot add the ban to the kernel (is `ghostguard guard` installed? run as root)")?;
             }
             let now = now_ms();
@@ -156,14 +160,16 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
             println!("banned {ip} for {}", humantime::format_duration(ttl));
         }
         BansAction::Del { ip } => {
+            fw::ban_net(fw::Step::Unban, ip.net())?;
             if kernel {
                 fw::Nft::new()
-                    .unban(&[*ip])
+                    .unban(&[ip.net()])
                     .context("cannot lift the ban in the kernel (run as root)")?;
             }
             let lifted = rt.block_on(store.lift_ban(&site, *ip, &cli_actor(), now_ms()))?;
-            if lifted {
-                println!("lifted the ban of {ip}");
+            if !lifted.is_empty() {
+                let what: Vec<String> = lifted.iter().map(ToString::to_string).collect();
+                println!("lifted the ban of {}", what.join(", "));
             } else {
                 println!(
                     "{ip} had no ban in force in the store (removed from the kernel set if it was there)"

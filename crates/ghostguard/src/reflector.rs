@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use ghostguard_diagnose::config::token_ok;
 use ghostguard_diagnose::reflector::{Inbound, classify_answer};
 use ghostguard_diagnose::{
     Decision, ProbeOutcome, ProbePlan, Reflector, ReflectorConfig, Transport,
@@ -25,6 +24,7 @@ use ghostguard_sip::framer::{Framed, frame};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::cli::ReflectorArgs;
+use crate::token::read_token_file;
 
 /// What all threads share.
 struct Shared {
@@ -73,21 +73,10 @@ fn load(args: &ReflectorArgs) -> Result<(ReflectorConfig, Option<String>)> {
         }
         None => ReflectorConfig::default(),
     };
-    let token = match (&cfg.auth.token, &cfg.auth.token_file) {
-        (Some(t), _) => Some(t.clone()),
-        (None, Some(f)) => {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read token file {}", f.display()))?;
-            let t = text.lines().next().unwrap_or_default().trim().to_string();
-            if !token_ok(&t) {
-                bail!(
-                    "token file {}: the first line is not a usable token",
-                    f.display()
-                );
-            }
-            Some(t)
-        }
-        (None, None) => None,
+    let token = match (&args.token_file, &cfg.auth.token, &cfg.auth.token_file) {
+        (Some(f), ..) | (None, None, Some(f)) => Some(read_token_file(f)?),
+        (None, Some(t), _) => Some(t.clone()),
+        (None, None, None) => None,
     };
     Ok((cfg, token))
 }

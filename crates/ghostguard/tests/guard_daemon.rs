@@ -9,15 +9,9 @@ use std::time::{Duration, Instant};
 
 use ghostguard_packet::{Timestamp, hep};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ghostguard");
+mod common;
 
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::{BIN, Running as Daemon, free_port};
 
 fn config(dir: &std::path::Path, port: u16, extra: &str) -> std::path::PathBuf {
     let p = dir.join("guard.toml");
@@ -59,14 +53,6 @@ fn invite(n: u32) -> String {
          Call-ID: {n}-scan\r\nCSeq: 1 INVITE\r\nContact: <sip:100@203.0.113.66:5060>\r\n\
          User-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n"
     )
-}
-
-struct Daemon(Child);
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn signal(child: &Child, sig: &str) {

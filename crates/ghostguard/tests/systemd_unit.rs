@@ -79,3 +79,28 @@ fn systemd_accepts_the_unit() {
         .collect();
     assert!(real.is_empty(), "systemd-analyze verify: {err}");
 }
+
+#[test]
+fn the_reflector_units_token_drop_in_names_real_flags() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../dist/systemd/ghostguard-reflector.service");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let line = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("#   ExecStart=/usr/local/bin/ghostguard "))
+        .next()
+        .expect("the documented drop-in ExecStart");
+    assert!(text.contains("#   LoadCredential=token:"), "{text}");
+    let mut args: Vec<&str> = line.split_whitespace().collect();
+    assert!(args.contains(&"--token-file"), "{line}");
+    args.push("--help");
+    let out = Command::new(env!("CARGO_BIN_EXE_ghostguard"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -141,7 +141,19 @@ pub struct Ban {
     /// Also ban sources inside the protected/LAN networks. Off by default:
     /// an infected LAN host is reported (with its MAC) rather than cut off.
     pub internal: bool,
+    /// An IPv6 source is banned with its whole network of this prefix
+    /// length (48 to 128; 128 bans the address only). An attacker on IPv6
+    /// holds at least a /64 and moves between its addresses. Where that
+    /// network holds a trusted server, an allowlisted or protected address
+    /// or the LAN, only the address is banned.
+    pub ipv6_prefix: u8,
 }
+
+/// `ban.ipv6_prefix` by default: the /64 every IPv6 subscriber gets.
+pub const DEFAULT_IPV6_PREFIX: u8 = 64;
+
+/// The range of `ban.ipv6_prefix`: a /48 (a whole site) at the widest.
+pub const IPV6_PREFIX_RANGE: std::ops::RangeInclusive<u8> = 48..=128;
 
 impl Default for Ban {
     fn default() -> Self {
@@ -152,6 +164,7 @@ impl Default for Ban {
             history: Duration::from_secs(30 * 86_400),
             min_confidence: 60,
             internal: false,
+            ipv6_prefix: DEFAULT_IPV6_PREFIX,
         }
     }
 }
@@ -487,6 +500,16 @@ impl GuardConfig {
         }
         if b.min_confidence > 100 {
             return Err(invalid("ban.min_confidence", "0 to 100"));
+        }
+        if !IPV6_PREFIX_RANGE.contains(&b.ipv6_prefix) {
+            return Err(invalid(
+                "ban.ipv6_prefix",
+                format!(
+                    "{} is not a prefix length from 48 to 128 (64: ban the source's /64, \
+                     128: the address only)",
+                    b.ipv6_prefix
+                ),
+            ));
         }
         for p in &self.detect.peer {
             if p.min_confidence.is_some_and(|c| c > 100) {

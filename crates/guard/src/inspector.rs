@@ -15,6 +15,8 @@ use ghostguard_engine::{Action, CallEvent, Engine, EngineConfig, Evidence, Obser
 use ghostguard_packet::{Datagram, Decoder, Frame, Limits, Span, Timestamp};
 use ipnet::IpNet;
 
+use crate::banned::Banned;
+pub use crate::banned::SOURCES_PER_BAN;
 use crate::config::GuardConfig;
 use crate::policy::{BanPolicy, Spared, Verdict};
 
@@ -46,9 +48,10 @@ pub enum Effect {
         /// What the policy decided.
         verdict: Verdict,
     },
-    /// Put `ip` in the ban set for `ttl` (the `offence`-th ban).
+    /// Put `net` (an address, or an IPv6 source's network) in the ban
+    /// set for `ttl` (the `offence`-th ban of `net`).
     Ban {
-        ip: IpAddr,
+        net: IpNet,
         ttl: Duration,
         offence: u32,
         reason: String,
@@ -83,10 +86,12 @@ pub struct Inspector {
     decoder: Decoder,
     engine: Engine,
     policy: BanPolicy,
-    /// Ban times of each source within the history window.
-    offences: HashMap<IpAddr, Vec<Timestamp>>,
-    /// Bans in force by their end, to re-arm the engine when they end.
-    banned: HashMap<IpAddr, Timestamp>,
+    /// Ban times of each banned address or network within the history
+    /// window.
+    offences: HashMap<IpNet, Vec<Timestamp>>,
+    /// Bans in force (address or network), to re-arm their sources in the
+    /// engine when they end.
+    banned: Banned,
     history: Span,
     /// Calls handed out per source in the current hour (bounded).
     calls: HashMap<IpAddr, (Timestamp, u32)>,
@@ -120,12 +125,7 @@ fn method_index(m: &ghostguard_sip::Message<'_>) -> usize {
     }
 }
 
-fn observe(
-    engine: &mut Engine,
-    stats: &mut InspectStats,
-    banned: &HashMap<IpAddr, Timestamp>,
-    d: &Datagram<'_>,
-) {
+fn observe(engine: &mut Engine, stats: &mut InspectStats, banned: &Banned, d: &Datagram<'_>) {
     stats.datagrams += 1;
     let parsed = ghostguard_sip::parse(d.payload);
     engine.handle(Observation {
@@ -136,7 +136,7 @@ fn observe(
     let src = d.src.ip();
     let verdict = if engine.is_trusted(src) {
         3
-    } else if banned.get(&src).is_some_and(|end| *end > d.ts) {
+    } else if banned.covering(src, d.ts).is_some() {
         4
     } else {
         usize::from(engine.standing(src))
@@ -146,12 +146,13 @@ fn observe(
 
 impl Inspector {
     /// `trusted` are the resolved `trusted.servers`; `history` the earlier
-    /// bans from the store (source, time), for escalation.
+    /// bans from the store (banned address or network, time), for
+    /// escalation.
     pub fn new(
         cfg: &GuardConfig,
         rules: Rules,
         trusted: Vec<IpNet>,
-        history: &[(IpAddr, Timestamp)],
+        history: &[(IpNet, Timestamp)],
     ) -> Result<Inspector, InspectorError> {
         let mut lan = cfg.network.lan.clone();
         lan.extend(cfg.network.protected.iter().copied());
@@ -169,16 +170,16 @@ impl Inspector {
         };
         let mut engine = Engine::new(ecfg, rules)?;
         engine.set_live();
-        let mut offences: HashMap<IpAddr, Vec<Timestamp>> = HashMap::new();
-        for (ip, t) in history.iter().take(MAX_TRACKED) {
-            offences.entry(*ip).or_default().push(*t);
+        let mut offences: HashMap<IpNet, Vec<Timestamp>> = HashMap::new();
+        for (net, t) in history.iter().take(MAX_TRACKED) {
+            offences.entry(*net).or_default().push(*t);
         }
         Ok(Inspector {
             decoder: Decoder::new(Limits::default()),
             engine,
+            banned: Banned::new(cfg.ban.ipv6_prefix),
             policy: BanPolicy::new(cfg, trusted),
             offences,
-            banned: HashMap::new(),
             history: span(cfg.ban.history),
             calls: HashMap::new(),
             stats: InspectStats::default(),
@@ -247,14 +248,21 @@ impl Inspector {
                     internal,
                 } => {
                     self.stats.incidents += 1;
-                    let earlier = self.earlier_bans(source, now);
+                    let (target, _) = self.policy.target(source, internal);
+                    let earlier = self.earlier_bans(target, now);
                     let one_packet = matches!(evidence.kind, ghostguard_engine::Kind::Scanner);
+                    let covering = self.banned.covering(source, now);
                     let verdict =
                         match self
                             .policy
                             .decide(source, internal, evidence.confidence, earlier)
                         {
-                            Verdict::Ban { .. } if self.is_banned(source, now) => {
+                            Verdict::Ban { .. } if covering.is_some() => {
+                                // Its network's ban stopped it: re-arm it
+                                // with that ban.
+                                if let Some(net) = covering {
+                                    self.banned.add_source(net, source);
+                                }
                                 Verdict::Spare(Spared::AlreadyBanned)
                             }
                             Verdict::Ban { .. } if one_packet && self.engine.registered(source) => {
@@ -263,10 +271,13 @@ impl Inspector {
                             v => v,
                         };
                     let mac = self.engine.source_mac(source);
-                    if let Verdict::Ban { ip, ttl, offence } = verdict {
-                        self.record_ban(ip, now, ttl);
+                    if let Verdict::Ban {
+                        net, ttl, offence, ..
+                    } = verdict
+                    {
+                        self.record_ban(net, source, now, ttl);
                         effects.push(Effect::Ban {
-                            ip,
+                            net,
                             ttl,
                             offence,
                             reason: format!("{}: {}", evidence.detector, evidence.code),
@@ -318,23 +329,21 @@ impl Inspector {
     /// A ban in force that the inspector did not make (restored from the
     /// store at start or reload): no second ban while it lasts, and the
     /// engine is re-armed when it ends.
-    pub fn note_ban(&mut self, ip: IpAddr, until: Timestamp) {
-        if self.banned.len() < MAX_TRACKED {
-            self.banned.insert(ip, until);
-        }
+    pub fn note_ban(&mut self, net: IpNet, until: Timestamp) {
+        self.banned.insert(net, None, until, until);
     }
 
-    fn earlier_bans(&mut self, ip: IpAddr, now: Timestamp) -> u32 {
+    fn earlier_bans(&mut self, net: IpNet, now: Timestamp) -> u32 {
         let history = self.history;
-        self.offences.get_mut(&ip).map_or(0, |v| {
+        self.offences.get_mut(&net).map_or(0, |v| {
             v.retain(|t| now.since(*t) < history);
             u32::try_from(v.len()).unwrap_or(u32::MAX)
         })
     }
 
-    fn record_ban(&mut self, ip: IpAddr, now: Timestamp, ttl: Duration) {
+    fn record_ban(&mut self, net: IpNet, source: IpAddr, now: Timestamp, ttl: Duration) {
         self.stats.bans += 1;
-        if self.offences.len() >= MAX_TRACKED && !self.offences.contains_key(&ip) {
+        if self.offences.len() >= MAX_TRACKED && !self.offences.contains_key(&net) {
             let history = self.history;
             self.offences
                 .retain(|_, v| v.last().is_some_and(|t| now.since(*t) < history));
@@ -346,52 +355,59 @@ impl Inspector {
                 }
             }
         }
-        self.offences.entry(ip).or_default().push(now);
-        if self.banned.len() >= MAX_TRACKED {
-            self.banned.retain(|_, end| *end > now);
-        }
-        if self.banned.len() < MAX_TRACKED {
-            self.banned.insert(ip, now.add(span(ttl)));
-        }
+        self.offences.entry(net).or_default().push(now);
+        self.banned
+            .insert(net, Some(source), now.add(span(ttl)), now);
     }
 
     /// Time passes (called about once a second with the wall clock): bans
-    /// that ended re-arm their source in the engine.
+    /// that ended re-arm their sources in the engine.
     pub fn tick(&mut self, now: Timestamp) {
-        let ended: Vec<IpAddr> = self
-            .banned
-            .iter()
-            .filter(|(_, end)| **end <= now)
-            .map(|(ip, _)| *ip)
-            .collect();
-        for ip in ended {
-            self.banned.remove(&ip);
+        for net in self.banned.ended(now) {
+            self.end_ban(net);
+        }
+    }
+
+    /// Drops the ban of `net` and re-arms its sources (an address ban:
+    /// the address itself, also when restored from the store).
+    fn end_ban(&mut self, net: IpNet) {
+        let sources = self.banned.remove(net);
+        if net.prefix_len() == net.max_prefix_len() {
+            self.engine.forget(net.addr());
+        }
+        for ip in sources {
             self.engine.forget(ip);
         }
     }
 
-    /// An operator lifted the ban of `ip` at `at`: new abuse bans it
-    /// again. Returns whether the kernel's element must go too: not when
-    /// this inspector banned `ip` again after `at` (the daemon learns of a
-    /// lift from the store a moment later; by then the source may be
-    /// banned anew, and that ban must stay).
-    pub fn lifted(&mut self, ip: IpAddr, at: Timestamp) -> bool {
+    /// An operator lifted the ban of `net` (an address or network) at
+    /// `at`: new abuse bans it again. Returns whether the kernel's element
+    /// must go too: not when this inspector banned `net` again after `at`
+    /// (the daemon learns of a lift from the store a moment later; by then
+    /// the source may be banned anew, and that ban must stay).
+    pub fn lifted(&mut self, net: IpNet, at: Timestamp) -> bool {
         let rebanned = self
             .offences
-            .get(&ip)
+            .get(&net)
             .and_then(|v| v.last())
             .is_some_and(|t| *t > at);
         if rebanned {
             return false;
         }
-        self.banned.remove(&ip);
-        self.engine.forget(ip);
+        self.end_ban(net);
         true
     }
 
-    /// Whether `ip` is banned by this inspector right now.
+    /// Whether `ip` is banned by this inspector right now (its own ban or
+    /// its network's).
     #[must_use]
     pub fn is_banned(&self, ip: IpAddr, now: Timestamp) -> bool {
-        self.banned.get(&ip).is_some_and(|end| *end > now)
+        self.banned.covering(ip, now).is_some()
+    }
+
+    /// The ban policy (what a ban of a source covers).
+    #[must_use]
+    pub fn policy(&self) -> &BanPolicy {
+        &self.policy
     }
 }

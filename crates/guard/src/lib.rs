@@ -6,6 +6,7 @@
 //! rules (`ghostguard-firewall`) or the database (`ghostguard-store`).
 
 pub mod alert;
+mod banned;
 pub mod config;
 pub mod inline;
 pub mod inspector;

@@ -6,6 +6,13 @@
 //! are never banned, and neither is a LAN host unless `ban.internal` is on
 //! (an infected PC is reported with its MAC instead). Only the network
 //! source address is ever banned, never one named in a SIP header.
+//!
+//! An IPv6 source is banned with its network of `ban.ipv6_prefix` bits
+//! (default /64: an attacker holds the whole /64 and rotates addresses),
+//! unless that network holds a trusted server, an allowlisted or protected
+//! address or the LAN, or the source is a LAN host: then only the address
+//! is banned, and the verdict says why ([`Narrowed`]). Escalation counts
+//! the bans of the banned network.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -55,13 +62,46 @@ impl Spared {
     }
 }
 
+/// Why an IPv6 ban covers the source address only, not its network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Narrowed {
+    /// The network a ban would have covered (`ban.ipv6_prefix`).
+    pub prefix: IpNet,
+    /// What it holds: [`Spared::Trusted`], [`Spared::Allowlisted`],
+    /// [`Spared::Protected`], or [`Spared::Internal`] (the LAN).
+    pub holds: Spared,
+    /// The configured network (or address) inside or around it.
+    pub what: IpNet,
+}
+
+impl std::fmt::Display for Narrowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let holds = match self.holds {
+            Spared::Trusted => "a trusted server",
+            Spared::Allowlisted => "an allowlisted address",
+            Spared::Protected => "a protected phone or network",
+            _ => "the LAN",
+        };
+        write!(
+            f,
+            "the address only: its /{} ({}) holds {holds} ({})",
+            self.prefix.prefix_len(),
+            self.prefix,
+            self.what
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Ban `ip` for `ttl`; `offence` counts from 1 (first ban).
+    /// Ban `net` (the source address, or its IPv6 network) for `ttl`;
+    /// `offence` counts from 1 (first ban of `net`). `narrowed`: an IPv6
+    /// source banned alone, and why.
     Ban {
-        ip: IpAddr,
+        net: IpNet,
         ttl: Duration,
         offence: u32,
+        narrowed: Option<Narrowed>,
     },
     Spare(Spared),
 }
@@ -73,10 +113,29 @@ pub struct BanPolicy {
     protected: Vec<IpNet>,
     allow: Vec<IpNet>,
     trusted: Vec<IpNet>,
+    lan: Vec<IpNet>,
 }
 
 fn contains(nets: &[IpNet], ip: IpAddr) -> bool {
     nets.iter().any(|n| n.contains(&ip))
+}
+
+/// `ip`'s network of `ipv6_prefix` bits (IPv6), or `ip` alone (IPv4, and
+/// IPv4-mapped IPv6).
+#[must_use]
+pub fn prefix_of(ip: IpAddr, ipv6_prefix: u8) -> IpNet {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpNet::new(IpAddr::V6(v6), ipv6_prefix)
+            .map_or_else(|_| IpNet::from(IpAddr::V6(v6)), |n| n.trunc()),
+        v4 => IpNet::from(v4),
+    }
+}
+
+/// The first of `nets` that shares an address with `net`.
+fn overlapping(nets: &[IpNet], net: &IpNet) -> Option<IpNet> {
+    nets.iter()
+        .find(|n| n.contains(net) || net.contains(*n))
+        .copied()
 }
 
 impl BanPolicy {
@@ -90,6 +149,48 @@ impl BanPolicy {
             protected,
             allow: cfg.trusted.allow.clone(),
             trusted,
+            lan: cfg.network.lan.clone(),
+        }
+    }
+
+    /// `ip`'s network of `ban.ipv6_prefix` bits ([`prefix_of`]).
+    #[must_use]
+    pub fn prefix_of(&self, ip: IpAddr) -> IpNet {
+        prefix_of(ip, self.ban.ipv6_prefix)
+    }
+
+    /// What a ban of `ip` covers: [`BanPolicy::prefix_of`], or `ip` alone
+    /// when that network holds a trusted server, an allowlisted or
+    /// protected address or the LAN, or `ip` is a LAN host (`internal`).
+    #[must_use]
+    pub fn target(&self, ip: IpAddr, internal: bool) -> (IpNet, Option<Narrowed>) {
+        let prefix = self.prefix_of(ip);
+        let host = IpNet::from(ip.to_canonical());
+        if prefix == host {
+            return (host, None);
+        }
+        let narrowed = [
+            (&self.trusted, Spared::Trusted),
+            (&self.allow, Spared::Allowlisted),
+            (&self.protected, Spared::Protected),
+            (&self.lan, Spared::Internal),
+        ]
+        .into_iter()
+        .find_map(|(nets, holds)| {
+            overlapping(nets, &prefix).map(|what| Narrowed {
+                prefix,
+                holds,
+                what,
+            })
+        })
+        .or(internal.then_some(Narrowed {
+            prefix,
+            holds: Spared::Internal,
+            what: host,
+        }));
+        match narrowed {
+            Some(n) => (host, Some(n)),
+            None => (prefix, None),
         }
     }
 
@@ -121,7 +222,7 @@ impl BanPolicy {
     }
 
     /// The verdict on an incident against `ip`. `earlier_bans` counts the
-    /// bans of `ip` within `ban.history` (from the store).
+    /// bans of its [`BanPolicy::target`] within `ban.history`.
     #[must_use]
     pub fn decide(&self, ip: IpAddr, internal: bool, confidence: u8, earlier_bans: u32) -> Verdict {
         if contains(&self.trusted, ip) {
@@ -148,10 +249,12 @@ impl BanPolicy {
         }
         let base = peer.and_then(|p| p.ban_time).unwrap_or(self.ban.time);
         let offence = earlier_bans.saturating_add(1);
+        let (net, narrowed) = self.target(ip, internal);
         Verdict::Ban {
-            ip,
+            net,
             ttl: self.ban_time(base, offence),
             offence,
+            narrowed,
         }
     }
 
@@ -248,5 +351,101 @@ mod tests {
             p.decide(ip("198.51.100.9"), false, 59, 0),
             Verdict::Spare(Spared::LowConfidence { .. })
         ));
+    }
+
+    fn v6_policy(extra: &str) -> BanPolicy {
+        let cfg = GuardConfig::parse(&format!(
+            "[network]\nprotected = [\"192.168.1.0/24\", \"2001:db8:100::10/128\"]\n\
+             lan = [\"2001:db8:200::/56\"]\n\
+             [trusted]\nservers = [\"203.0.113.10\"]\nallow = [\"2001:db8:300::9/128\"]\n{extra}"
+        ))
+        .unwrap();
+        BanPolicy::new(
+            &cfg,
+            vec![
+                "203.0.113.10/32".parse().unwrap(),
+                "2001:db8:c::3/128".parse().unwrap(),
+            ],
+        )
+    }
+
+    fn net(s: &str) -> IpNet {
+        s.parse().unwrap()
+    }
+
+    fn banned(p: &BanPolicy, source: &str, internal: bool) -> (IpNet, Option<Narrowed>) {
+        match p.decide(ip(source), internal, 100, 0) {
+            Verdict::Ban { net, narrowed, .. } => (net, narrowed),
+            v => panic!("{source}: {v:?}"),
+        }
+    }
+
+    #[test]
+    fn ipv6_sources_are_banned_by_their_prefix_ipv4_by_address() {
+        let p = v6_policy("");
+        assert_eq!(
+            banned(&p, "2001:db8:1:2::bad", false),
+            (net("2001:db8:1:2::/64"), None)
+        );
+        assert_eq!(
+            banned(&p, "198.51.100.7", false),
+            (net("198.51.100.7/32"), None)
+        );
+        assert_eq!(
+            banned(&p, "::ffff:198.51.100.7", false),
+            (net("198.51.100.7/32"), None),
+            "an IPv4-mapped source is an IPv4 address"
+        );
+        let wide = v6_policy("[ban]\nipv6_prefix = 48\n");
+        assert_eq!(
+            banned(&wide, "2001:db8:1:2::bad", false).0,
+            net("2001:db8:1::/48")
+        );
+        let exact = v6_policy("[ban]\nipv6_prefix = 128\n");
+        assert_eq!(
+            banned(&exact, "2001:db8:1:2::bad", false),
+            (net("2001:db8:1:2::bad/128"), None)
+        );
+    }
+
+    #[test]
+    fn a_prefix_holding_a_trusted_allowed_protected_or_lan_address_bans_the_address_only() {
+        let p = v6_policy("[ban]\ninternal = true\n");
+        let cases = [
+            ("2001:db8:c::2", Spared::Trusted, "2001:db8:c::3/128"),
+            (
+                "2001:db8:300::66",
+                Spared::Allowlisted,
+                "2001:db8:300::9/128",
+            ),
+            (
+                "2001:db8:100::66",
+                Spared::Protected,
+                "2001:db8:100::10/128",
+            ),
+            ("2001:db8:200:7::66", Spared::Internal, "2001:db8:200::/56"),
+        ];
+        for (source, holds, what) in cases {
+            let (got, narrowed) = banned(&p, source, false);
+            assert_eq!(got, IpNet::from(ip(source)), "{source}");
+            let n = narrowed.unwrap_or_else(|| panic!("{source} not narrowed"));
+            assert_eq!((n.holds, n.what), (holds, net(what)), "{source}");
+            assert_eq!(n.prefix, p.prefix_of(ip(source)));
+        }
+        // A LAN host (internal) never takes its whole network down.
+        let (got, narrowed) = banned(&p, "2001:db8:9:9::66", true);
+        assert_eq!(got, net("2001:db8:9:9::66/128"));
+        assert_eq!(narrowed.map(|n| n.holds), Some(Spared::Internal));
+        // The explanation names the network and what it holds.
+        let (_, narrowed) = banned(&p, "2001:db8:c::2", false);
+        assert_eq!(
+            narrowed.unwrap().to_string(),
+            "the address only: its /64 (2001:db8:c::/64) holds a trusted server (2001:db8:c::3/128)"
+        );
+        // The trusted server itself is never banned at all.
+        assert_eq!(
+            p.decide(ip("2001:db8:c::3"), false, 100, 0),
+            Verdict::Spare(Spared::Trusted)
+        );
     }
 }

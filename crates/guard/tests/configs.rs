@@ -71,6 +71,18 @@ fn bad_configs_name_the_key() {
         ),
         ("mode = \"monitor\"\n", "inspect"),
         (
+            "[network]\nprotected=[\"10.0.0.0/8\"]\n[trusted]\nservers=[\"192.0.2.1\"]\n[ban]\nipv6_prefix=32\n",
+            "ban.ipv6_prefix",
+        ),
+        (
+            "[network]\nprotected=[\"10.0.0.0/8\"]\n[trusted]\nservers=[\"192.0.2.1\"]\n[ban]\nipv6_prefix=129\n",
+            "ban.ipv6_prefix",
+        ),
+        (
+            "[network]\nprotected=[\"10.0.0.0/8\"]\n[trusted]\nservers=[\"192.0.2.1\"]\n[ban]\nipv6_prefix=300\n",
+            "ipv6_prefix",
+        ),
+        (
             "[network]\nprotected=[\"10.0.0.0/8\"]\n[trusted]\nservers=[\"192.0.2.1\"]\n[alerts.syslog]\nfacility=\"nope\"\n",
             "alerts.syslog.facility",
         ),

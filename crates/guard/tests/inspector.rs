@@ -10,6 +10,7 @@ use ghostguard_guard::GuardConfig;
 use ghostguard_guard::inspector::{Effect, Inspector};
 use ghostguard_guard::policy::{Spared, Verdict};
 use ghostguard_packet::{Frame, LinkType, Timestamp, synth};
+use ipnet::IpNet;
 
 const CONFIG: &str = r#"
 mode = "gateway"
@@ -28,11 +29,15 @@ fn inspector(history: &[(IpAddr, Timestamp)]) -> Inspector {
 }
 
 fn inspector_with(cfg: &GuardConfig, history: &[(IpAddr, Timestamp)]) -> Inspector {
+    let history: Vec<(IpNet, Timestamp)> = history
+        .iter()
+        .map(|(ip, t)| (IpNet::from(*ip), *t))
+        .collect();
     Inspector::new(
         cfg,
         Rules::default_rules().unwrap(),
         vec!["203.0.113.10/32".parse().unwrap()],
-        history,
+        &history,
     )
     .unwrap()
 }
@@ -80,14 +85,27 @@ fn scan(ins: &mut Inspector, src: &str, ua: &str, call: u32, first: u32, secs: i
     all
 }
 
-fn bans(effects: &[Effect]) -> Vec<(IpAddr, Duration, u32)> {
+/// The bans among `effects`: what each covers, for how long, which
+/// offence.
+fn ban_nets(effects: &[Effect]) -> Vec<(IpNet, Duration, u32)> {
     effects
         .iter()
         .filter_map(|e| match e {
             Effect::Ban {
-                ip, ttl, offence, ..
-            } => Some((*ip, *ttl, *offence)),
+                net, ttl, offence, ..
+            } => Some((*net, *ttl, *offence)),
             _ => None,
+        })
+        .collect()
+}
+
+/// [`ban_nets`] of single addresses.
+fn bans(effects: &[Effect]) -> Vec<(IpAddr, Duration, u32)> {
+    ban_nets(effects)
+        .into_iter()
+        .map(|(net, ttl, offence)| {
+            assert_eq!(net.prefix_len(), net.max_prefix_len(), "{net}");
+            (net.addr(), ttl, offence)
         })
         .collect()
 }
@@ -312,12 +330,117 @@ fn a_lift_bans_again_on_new_abuse_but_a_late_lift_notice_keeps_the_newer_ban() {
     assert!(bans(&scan(&mut ins, 2, 5)).is_empty());
     // The operator lifts the ban at 10 s: the kernel element must go, and
     // the source is armed again.
-    assert!(ins.lifted(ip, at(10)));
+    assert!(ins.lifted(IpNet::from(ip), at(10)));
     assert!(!ins.is_banned(ip, at(11)));
     assert_eq!(bans(&scan(&mut ins, 3, 20)).len(), 1);
     assert!(ins.is_banned(ip, at(21)));
     // The same lift (10 s) seen again, or seen late after the new ban at
     // 20 s: the new ban stays, in the kernel and here.
-    assert!(!ins.lifted(ip, at(10)));
+    assert!(!ins.lifted(IpNet::from(ip), at(10)));
     assert!(ins.is_banned(ip, at(21)));
+}
+
+const CONFIG6: &str = r#"
+mode = "gateway"
+policy = "enforce"
+[network]
+protected = ["2001:db8:100::/64"]
+[trusted]
+servers = ["2001:db8:7::5"]
+[ban]
+time = "10m"
+escalation = 2.0
+"#;
+
+fn inspector6() -> Inspector {
+    Inspector::new(
+        &GuardConfig::parse(CONFIG6).unwrap(),
+        Rules::default_rules().unwrap(),
+        vec!["2001:db8:7::5/128".parse().unwrap()],
+        &[],
+    )
+    .unwrap()
+}
+
+fn scanner6(ins: &mut Inspector, src: &str, call: u32, secs: i64) -> Vec<Effect> {
+    feed(
+        ins,
+        &format!("[{src}]:5060"),
+        "[2001:db8:100::20]:5060",
+        &invite("sipvicious", "friendly-scanner", call),
+        secs,
+    )
+}
+
+fn verdicts(effects: &[Effect]) -> Vec<Verdict> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Incident { verdict, .. } => Some(*verdict),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_ipv6_scanner_is_banned_with_its_64_and_its_neighbours_count_as_banned() {
+    let mut ins = inspector6();
+    let net: IpNet = "2001:db8:1:2::/64".parse().unwrap();
+    let first = scanner6(&mut ins, "2001:db8:1:2::7", 1, 0);
+    assert_eq!(
+        ban_nets(&first),
+        [(net, Duration::from_secs(600), 1)],
+        "{first:?}"
+    );
+    let at = |secs: i64| Timestamp::from_parts(1_800_000_000 + secs, 0);
+    assert!(ins.is_banned("2001:db8:1:2::99".parse().unwrap(), at(1)));
+    assert!(!ins.is_banned("2001:db8:1:3::7".parse().unwrap(), at(1)));
+    // A rotated address of the same /64 (seen in observe mode, or before
+    // the kernel had the ban): no second ban.
+    let rotated = scanner6(&mut ins, "2001:db8:1:2::8", 2, 5);
+    assert!(ban_nets(&rotated).is_empty(), "{rotated:?}");
+    assert_eq!(verdicts(&rotated), [Verdict::Spare(Spared::AlreadyBanned)]);
+    // The ban ends: both addresses are armed again, and the next abuse
+    // from the /64 is its second offence.
+    ins.tick(at(601));
+    assert!(!ins.is_banned("2001:db8:1:2::8".parse().unwrap(), at(601)));
+    let again = scanner6(&mut ins, "2001:db8:1:2::8", 3, 700);
+    assert_eq!(
+        ban_nets(&again),
+        [(net, Duration::from_secs(1200), 2)],
+        "{again:?}"
+    );
+    // Lifting the /64 re-arms it at once.
+    assert!(ins.lifted(net, at(710)));
+    assert!(!ins.is_banned("2001:db8:1:2::7".parse().unwrap(), at(711)));
+    assert_eq!(
+        ban_nets(&scanner6(&mut ins, "2001:db8:1:2::7", 4, 720)).len(),
+        1
+    );
+}
+
+#[test]
+fn a_64_holding_the_trusted_provider_bans_the_address_only_and_says_why() {
+    let mut ins = inspector6();
+    let out = scanner6(&mut ins, "2001:db8:7::66", 1, 0);
+    let host: IpNet = "2001:db8:7::66/128".parse().unwrap();
+    assert_eq!(ban_nets(&out), [(host, Duration::from_secs(600), 1)]);
+    match verdicts(&out).as_slice() {
+        [
+            Verdict::Ban {
+                narrowed: Some(n), ..
+            },
+        ] => {
+            assert_eq!(n.holds, Spared::Trusted);
+            assert!(n.to_string().contains("2001:db8:7::/64"), "{n}");
+        }
+        v => panic!("{v:?}"),
+    }
+    let at = Timestamp::from_parts(1_800_000_001, 0);
+    assert!(ins.is_banned("2001:db8:7::66".parse().unwrap(), at));
+    assert!(
+        !ins.is_banned("2001:db8:7::5".parse().unwrap(), at),
+        "the provider is not caught"
+    );
+    assert!(!ins.is_banned("2001:db8:7::67".parse().unwrap(), at));
 }

@@ -1,14 +1,13 @@
 //! Bans: the record of who was blocked, by whom, until when, and when it
 //! was lifted. The firewall enforces them; this is the history.
 
-use std::net::IpAddr;
-
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use crate::error::{Result, StoreError};
 use crate::model::{Backend, Ban, BanRecorded, NewBan, UnixMillis};
-use crate::query::{Arg, BanQuery, Sql, get, get_ip, get_u64};
+use crate::query::{Arg, BanQuery, Sql, get, get_target, get_u64};
+use crate::target::BanTarget;
 use crate::{Store, validate};
 
 const COLUMNS: &str =
@@ -89,32 +88,54 @@ impl Store {
         Ok(out)
     }
 
-    /// Lifts the active ban(s) of `ip` on `site` at `at`. Returns whether
-    /// there was one.
+    /// Lifts the active bans on `site` that overlap `target` at `at`: its
+    /// own, the prefix ban of a network around it (lifting an address
+    /// lifts its /64 ban) and, for a network, the bans inside it. Returns
+    /// what was lifted.
     ///
     /// # Errors
     /// [`StoreError::Invalid`], [`StoreError::Query`].
     pub async fn lift_ban(
         &self,
         site: &str,
-        ip: IpAddr,
+        target: impl Into<BanTarget>,
         actor: &str,
         at: UnixMillis,
-    ) -> Result<bool> {
+    ) -> Result<Vec<BanTarget>> {
+        const OP: &str = "lift_ban";
         let site = validate::ident("site", site)?;
         let actor = validate::ident("actor", actor)?;
-        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE bans SET lifted_at = $1, lifted_by = $2 \
-             WHERE site = $3 AND ip = $4 AND {ACTIVE}$1)"
-        )))
-        .bind(at)
-        .bind(actor)
-        .bind(site)
-        .bind(ip.to_string())
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::query("lift_ban"))?;
-        Ok(done.rows_affected() > 0)
+        let target = target.into();
+        let mut sql = Sql::new("SELECT id, ip FROM bans WHERE site = ");
+        sql.bind(Arg::Text(site.to_owned()));
+        // Covering bans by their text; bans inside a network only by
+        // reading the site's active bans (bounded by retention).
+        if target.is_host() {
+            sql.in_text("ip", &target.covering_texts());
+        }
+        sql.push(" AND ").push(ACTIVE).bind(Arg::I64(at)).push(")");
+        let mut tx = self.begin_write().await.map_err(StoreError::query(OP))?;
+        let rows = sql.fetch_all_in(&mut tx, OP).await?;
+        let mut lifted = Vec::new();
+        for row in &rows {
+            let ip = get_target(row, OP, "ip")?;
+            if !ip.overlaps(target) {
+                continue;
+            }
+            let id: i64 = get(row, OP, "id")?;
+            sqlx::query("UPDATE bans SET lifted_at = $1, lifted_by = $2 WHERE id = $3")
+                .bind(at)
+                .bind(actor)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(OP))?;
+            if !lifted.contains(&ip) {
+                lifted.push(ip);
+            }
+        }
+        tx.commit().await.map_err(StoreError::query(OP))?;
+        Ok(lifted)
     }
 
     /// Every ban of `site` in force at `now`, oldest first (what a starting
@@ -140,7 +161,10 @@ impl Store {
     pub async fn bans(&self, q: &BanQuery) -> Result<Vec<Ban>> {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM bans WHERE 1 = 1"));
         sql.eq_text("site", q.site.as_deref())
-            .eq_text("ip", q.ip.map(|ip| ip.to_string()).as_deref())
+            .in_text(
+                "ip",
+                &q.ip.map(BanTarget::covering_texts).unwrap_or_default(),
+            )
             .cmp_i64("created_at", ">=", q.since)
             .cmp_i64("created_at", "<", q.until);
         if let Some(at) = q.active_at {
@@ -152,19 +176,20 @@ impl Store {
         rows.iter().map(ban_from_row).collect()
     }
 
-    /// How many bans `ip` got since `since` (on `site`, or on every site),
-    /// for escalating the ban time of repeat offenders.
+    /// How many bans `target` (this address or network exactly) got since
+    /// `since` (on `site`, or on every site), for escalating the ban time of
+    /// repeat offenders.
     ///
     /// # Errors
     /// [`StoreError::Query`].
     pub async fn ban_history_count(
         &self,
         site: Option<&str>,
-        ip: IpAddr,
+        target: impl Into<BanTarget>,
         since: UnixMillis,
     ) -> Result<u64> {
         let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM bans WHERE ip = ");
-        sql.bind(Arg::Text(ip.to_string()));
+        sql.bind(Arg::Text(target.into().to_string()));
         sql.eq_text("site", site)
             .cmp_i64("created_at", ">=", Some(since));
         let row = sql.fetch_one(self.pool(), "ban_history_count").await?;
@@ -210,7 +235,7 @@ fn ban_from_row(row: &AnyRow) -> Result<Ban> {
     Ok(Ban {
         id: get(row, OP, "id")?,
         site: get(row, OP, "site")?,
-        ip: get_ip(row, OP, "ip")?,
+        ip: get_target(row, OP, "ip")?,
         reason: get(row, OP, "reason")?,
         origin: origin.parse().map_err(|()| StoreError::Corrupt {
             op: OP,

@@ -40,6 +40,7 @@ mod schema;
 pub mod scratch;
 mod stats;
 mod status;
+mod target;
 mod upsert;
 mod validate;
 
@@ -58,6 +59,7 @@ pub use query::{BanQuery, GhostCallQuery, IncidentQuery, SourceQuery};
 pub use ranking::{FeedSource, MaxIds, PhoneCalls, SiteCount, SourceRank};
 pub use schema::{SCHEMA_VERSION, schema_sql};
 pub use stats::{EngineStats, GuardStats, MessageCount};
+pub use target::{BanTarget, BanTargetError};
 pub use validate::{MAX_IDENT, MAX_JSON, MAX_LIMIT, MAX_TEXT};
 
 /// SQLite's `synchronous` setting; see the crate docs on durability.

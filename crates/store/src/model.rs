@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::target::BanTarget;
+
 /// Unix time in milliseconds.
 pub type UnixMillis = i64;
 
@@ -116,7 +118,8 @@ impl FromStr for BanOrigin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBan {
     pub site: String,
-    pub ip: IpAddr,
+    /// The banned address, or IPv6 network for a prefix ban.
+    pub ip: BanTarget,
     pub reason: String,
     pub origin: BanOrigin,
     /// `ghostguard` for automatic bans, else the operator.
@@ -131,7 +134,9 @@ pub struct NewBan {
 pub struct Ban {
     pub id: i64,
     pub site: String,
-    pub ip: IpAddr,
+    /// The banned address, or IPv6 network for a prefix ban
+    /// (`2001:db8:1:2::/64`).
+    pub ip: BanTarget,
     pub reason: String,
     pub origin: BanOrigin,
     pub actor: String,

@@ -11,6 +11,7 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Row};
 
 use crate::error::{Result, StoreError};
 use crate::model::UnixMillis;
+use crate::target::BanTarget;
 use crate::validate;
 
 /// Filter and page for [`crate::Store::incidents`].
@@ -50,7 +51,9 @@ impl Default for IncidentQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BanQuery {
     pub site: Option<String>,
-    pub ip: Option<IpAddr>,
+    /// Bans that cover this address or network: its own, and those of
+    /// every network around it (the /64 ban of an address inside).
+    pub ip: Option<BanTarget>,
     /// Only bans in force at this time; `None` includes lifted and expired
     /// ones (the history).
     pub active_at: Option<UnixMillis>,
@@ -171,6 +174,21 @@ impl Sql {
         self
     }
 
+    /// `AND <col> IN ($N, ...)`; nothing when `values` is empty.
+    pub(crate) fn in_text(&mut self, col: &str, values: &[String]) -> &mut Self {
+        if values.is_empty() {
+            return self;
+        }
+        self.push(" AND ").push(col).push(" IN (");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(Arg::Text(v.clone()));
+        }
+        self.push(")")
+    }
+
     /// `AND <col> <op> $N` when `value` is set.
     pub(crate) fn cmp_i64(&mut self, col: &str, op: &str, value: Option<i64>) -> &mut Self {
         if let Some(v) = value {
@@ -192,6 +210,18 @@ impl Sql {
     pub(crate) async fn fetch_all(&self, pool: &AnyPool, op: &'static str) -> Result<Vec<AnyRow>> {
         self.query()
             .fetch_all(pool)
+            .await
+            .map_err(StoreError::query(op))
+    }
+
+    /// Rows inside a transaction.
+    pub(crate) async fn fetch_all_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Any>,
+        op: &'static str,
+    ) -> Result<Vec<AnyRow>> {
+        self.query()
+            .fetch_all(&mut **tx)
             .await
             .map_err(StoreError::query(op))
     }
@@ -235,6 +265,20 @@ impl Sql {
 
 /// Reads a text column holding an address.
 pub(crate) fn get_ip(row: &AnyRow, op: &'static str, column: &'static str) -> Result<IpAddr> {
+    let s: String = row.try_get(column).map_err(StoreError::query(op))?;
+    s.parse().map_err(|_| StoreError::Corrupt {
+        op,
+        column,
+        value: s,
+    })
+}
+
+/// Reads a text column holding a ban's address or network.
+pub(crate) fn get_target(
+    row: &AnyRow,
+    op: &'static str,
+    column: &'static str,
+) -> Result<BanTarget> {
     let s: String = row.try_get(column).map_err(StoreError::query(op))?;
     s.parse().map_err(|_| StoreError::Corrupt {
         op,

@@ -47,7 +47,7 @@ pub fn ban_alert(b: &Ban) -> Alert {
     Alert {
         site: b.site.clone(),
         event: "ban",
-        source: Some(b.ip),
+        source: Some(b.ip.addr()),
         kind: None,
         confidence: None,
         summary: format!(

@@ -78,7 +78,7 @@ pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChang
         .store()
         .record_ban(&NewBan {
             site: req.site,
-            ip: req.ip,
+            ip: req.ip.into(),
             reason: req.reason,
             origin: BanOrigin::Manual,
             actor: actor.to_owned(),
@@ -89,7 +89,7 @@ pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChang
     let ttl = req.duration.unwrap_or(MAX_BAN_TTL);
     let ip = req.ip;
     let (applied, firewall_error) = apply(st, move |fw| {
-        lock(fw).ban(&[ghostguard_firewall::Ban { ip, ttl }])
+        lock(fw).ban(&[ghostguard_firewall::Ban::address(ip, ttl)])
     })
     .await;
     Ok(BanChange {
@@ -100,8 +100,8 @@ pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChang
     })
 }
 
-/// Lifts `ip`'s active ban on `site`, recording `actor`, then removes it
-/// from the firewall.
+/// Lifts `ip`'s active ban on `site` (or the IPv6 prefix ban around it),
+/// recording `actor`, then removes it from the firewall.
 ///
 /// # Errors
 /// Store errors.
@@ -112,10 +112,10 @@ pub async fn lift(
     ip: IpAddr,
 ) -> Result<BanChange, WebError> {
     let lifted = st.store().lift_ban(site, ip, actor, now_ms()).await?;
-    let (applied, firewall_error) = apply(st, move |fw| lock(fw).unban(&[ip])).await;
+    let (applied, firewall_error) = apply(st, move |fw| lock(fw).unban(&[ip.into()])).await;
     Ok(BanChange {
         id: 0,
-        changed: lifted,
+        changed: !lifted.is_empty(),
         applied,
         firewall_error,
     })

@@ -23,7 +23,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use ghostguard_store::{BanOrigin, BanQuery, Store, UnixMillis};
+use ghostguard_store::{BanOrigin, BanQuery, BanTarget, Store, UnixMillis};
 use serde::Deserialize;
 
 use crate::clock::{format_ms, now_ms};
@@ -34,7 +34,8 @@ use crate::state::AppState;
 /// One published address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
-    pub ip: IpAddr,
+    /// An address, or the network of an IPv6 prefix ban.
+    pub ip: BanTarget,
     /// Strongest evidence (100 for a ban without incidents here).
     pub confidence: u8,
     pub last_seen: UnixMillis,
@@ -114,12 +115,12 @@ pub async fn entries(
     };
     let since = now.saturating_sub(i64::try_from(age.as_millis()).unwrap_or(i64::MAX));
     let site = q.site.as_deref().filter(|s| !s.is_empty());
-    let mut out: BTreeMap<IpAddr, Entry> = BTreeMap::new();
+    let mut out: BTreeMap<BanTarget, Entry> = BTreeMap::new();
     for s in store.feed_sources(site, min, since, cfg.limit).await? {
         out.insert(
-            s.source,
+            s.source.into(),
             Entry {
-                ip: s.source,
+                ip: s.source.into(),
                 confidence: s.confidence,
                 last_seen: s.last_seen,
             },
@@ -144,9 +145,13 @@ pub async fn entries(
     }
     let mut list: Vec<Entry> = out
         .into_values()
-        .filter(|e| q.family.admits(e.ip))
-        .filter(|e| crate::ban::bannable(e.ip))
-        .filter(|e| !cfg.exclude.iter().any(|n| n.contains(&e.ip)))
+        .filter(|e| q.family.admits(e.ip.addr()))
+        .filter(|e| crate::ban::bannable(e.ip.addr()))
+        .filter(|e| {
+            !cfg.exclude
+                .iter()
+                .any(|n| n.contains(&e.ip.net()) || e.ip.net().contains(n))
+        })
         .collect();
     list.truncate(cfg.limit as usize);
     Ok(list)
@@ -170,8 +175,7 @@ pub fn render(format: Format, entries: &[Entry], now: UnixMillis) -> String {
                 format_ms(now)
             );
             for e in entries {
-                let bits = if e.ip.is_ipv4() { 32 } else { 128 };
-                let _ = writeln!(s, "{}/{bits}", e.ip);
+                let _ = writeln!(s, "{}", e.ip.net());
             }
         }
         Format::MikroTik => {
@@ -185,7 +189,7 @@ pub fn render(format: Format, entries: &[Entry], now: UnixMillis) -> String {
                 ("/ipv6 firewall address-list", false),
             ] {
                 let _ = writeln!(s, "{menu}\nremove [find list=ghostguard]");
-                for e in entries.iter().filter(|e| e.ip.is_ipv4() == v4) {
+                for e in entries.iter().filter(|e| e.ip.addr().is_ipv4() == v4) {
                     let _ = writeln!(
                         s,
                         "add list=ghostguard address={} comment=\"ghostguard confidence {}\"",
@@ -321,7 +325,7 @@ mod tests {
     #[test]
     fn every_format_parses_back_to_the_same_addresses() {
         let list = [e("198.51.100.7"), e("203.0.113.9"), e("2001:db8::5")];
-        let want: Vec<IpAddr> = list.iter().map(|e| e.ip).collect();
+        let want: Vec<IpAddr> = list.iter().map(|e| e.ip.addr()).collect();
         for f in [Format::Plain, Format::PfSense, Format::MikroTik] {
             let text = render(f, &list, 1_700_000_000_000);
             let mut got = parse(&text);

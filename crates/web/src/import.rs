@@ -170,7 +170,7 @@ pub async fn import(
         let rec = store
             .record_ban(&NewBan {
                 site: opts.site.clone(),
-                ip,
+                ip: ip.into(),
                 reason: format!("listed by {short}"),
                 origin: BanOrigin::Import,
                 actor: actor.clone(),
@@ -184,10 +184,7 @@ pub async fn import(
             r.renewed += 1;
         }
         r.accepted += 1;
-        banned.push(ghostguard_firewall::Ban {
-            ip,
-            ttl: opts.ban_time,
-        });
+        banned.push(ghostguard_firewall::Ban::address(ip, opts.ban_time));
     }
     if let Some(fw) = firewall {
         let fw = fw.clone();

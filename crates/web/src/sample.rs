@@ -191,7 +191,7 @@ pub async fn fill(store: &Store, now: UnixMillis) -> Result<(), StoreError> {
                 store
                     .record_ban(&NewBan {
                         site: (*site).into(),
-                        ip: ip(a.src),
+                        ip: ip(a.src).into(),
                         reason: format!("{} ({})", a.kind, a.code),
                         origin: BanOrigin::Auto,
                         actor: "ghostguard".into(),
@@ -263,7 +263,7 @@ pub async fn fill(store: &Store, now: UnixMillis) -> Result<(), StoreError> {
         store
             .record_ban(&NewBan {
                 site: "office".into(),
-                ip: ip(addr),
+                ip: ip(addr).into(),
                 reason: reason.into(),
                 origin,
                 actor: actor.into(),

@@ -206,7 +206,7 @@ pub async fn source(store: &Store, site: Option<&str>, ip: IpAddr) -> Result<Sou
     let bans = store
         .bans(&BanQuery {
             site: site_s.clone(),
-            ip: Some(ip),
+            ip: Some(ip.into()),
             limit: 200,
             ..BanQuery::default()
         })

@@ -211,7 +211,7 @@ async fn lifting_a_ban_in_the_page_records_the_user_and_unbans(a: App) {
     let bans = a
         .store
         .bans(&BanQuery {
-            ip: Some(ip("203.0.113.77")),
+            ip: Some(ip("203.0.113.77").into()),
             ..BanQuery::default()
         })
         .await
@@ -243,7 +243,7 @@ async fn lifting_a_ban_in_the_page_records_the_user_and_unbans(a: App) {
     let bans = a
         .store
         .bans(&BanQuery {
-            ip: Some(ip("203.0.113.77")),
+            ip: Some(ip("203.0.113.77").into()),
             ..BanQuery::default()
         })
         .await

@@ -54,6 +54,7 @@ pub(super) async fn carry_out(
             vendor,
             verdict,
         } => {
+            let scope = ban_scope(&verdict);
             let inc = NewIncident {
                 site: site.to_string(),
                 source,
@@ -61,7 +62,7 @@ pub(super) async fn carry_out(
                 detector: evidence.detector.to_string(),
                 code: evidence.code.to_string(),
                 confidence: evidence.confidence,
-                evidence: serde_json::to_string(&evidence).unwrap_or_default(),
+                evidence: evidence_json(&evidence, scope.as_deref()),
                 first_seen: ts_ms(evidence.first_seen),
                 last_seen: ts_ms(evidence.last_seen),
                 count: evidence.count.max(1),
@@ -76,13 +77,14 @@ pub(super) async fn carry_out(
                 Verdict::Ban { ttl, offence, .. } => (
                     Some(ttl.as_secs()),
                     format!(
-                        "{} for {} (offence {offence})",
+                        "{} for {} (offence {offence}){}",
                         if observe {
                             "would be banned (observe)"
                         } else {
                             "banned"
                         },
-                        humantime::format_duration(ttl)
+                        humantime::format_duration(ttl),
+                        scope.map(|s| format!("; {s}")).unwrap_or_default()
                     ),
                 ),
                 Verdict::Spare(s) => (None, format!("not banned: {}", s.as_str())),
@@ -113,12 +115,12 @@ pub(super) async fn carry_out(
             });
         }
         Effect::Ban {
-            ip, ttl, reason, ..
+            net, ttl, reason, ..
         } => {
             let now = now_ms();
             let ban = NewBan {
                 site: site.to_string(),
-                ip,
+                ip: net.into(),
                 reason,
                 origin: BanOrigin::Auto,
                 actor: if observe { ACTOR_OBSERVE } else { ACTOR }.into(),
@@ -165,6 +167,34 @@ pub(super) async fn carry_out(
             });
         }
     }
+}
+
+/// What an IPv6 ban covers, in words, when it is not simply the source:
+/// its network (`2001:db8:1:2::/64`), or the address only and why. `None`
+/// for IPv4 and every verdict that is not a ban.
+fn ban_scope(verdict: &Verdict) -> Option<String> {
+    match verdict {
+        Verdict::Ban {
+            narrowed: Some(n), ..
+        } => Some(n.to_string()),
+        Verdict::Ban { net, .. } if net.prefix_len() != net.max_prefix_len() => {
+            Some(format!("the whole network {net}"))
+        }
+        _ => None,
+    }
+}
+
+/// The evidence as stored with the incident; an IPv6 ban's scope is added
+/// as `ban_scope`.
+fn evidence_json(evidence: &ghostguard_engine::Evidence, scope: Option<&str>) -> String {
+    let Some(scope) = scope else {
+        return serde_json::to_string(evidence).unwrap_or_default();
+    };
+    let mut v = serde_json::to_value(evidence).unwrap_or_default();
+    if let Some(map) = v.as_object_mut() {
+        map.insert("ban_scope".into(), scope.into());
+    }
+    v.to_string()
 }
 
 /// The daemon's counters, as the heartbeat carries them to `status`.

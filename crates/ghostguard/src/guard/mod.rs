@@ -16,7 +16,6 @@ mod effects;
 mod workers;
 
 use std::collections::{HashSet, VecDeque};
-use std::net::IpAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,7 +33,7 @@ use ghostguard_guard::sources::{self, Batch, Feed, SourceStats};
 use ghostguard_guard::trusted::{Dns, TrustedServers};
 use ghostguard_guard::{GuardConfig, Mode, Policy};
 use ghostguard_packet::Timestamp;
-use ghostguard_store::{BanOrigin, BanQuery, Store, StoreOptions};
+use ghostguard_store::{BanOrigin, BanQuery, BanTarget, Store, StoreOptions};
 use ipnet::IpNet;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -104,21 +103,29 @@ pub fn firewall_spec(cfg: &GuardConfig, trusted: &[IpNet]) -> Result<Option<Fire
 const NFLOG_SNAPLEN: u32 = 65_535;
 
 /// Addresses the guard must never ban, whatever the store or an operator
-/// says: the trusted servers, the allowlist and the protected phones.
+/// says: the trusted servers, the allowlist and the protected phones. A
+/// network (an IPv6 prefix ban) is refused when it holds one of them.
 pub(crate) fn never_banned(
     cfg: &GuardConfig,
     trusted: &[IpNet],
-    ip: IpAddr,
+    target: BanTarget,
 ) -> Option<&'static str> {
-    let in_any = |nets: &[IpNet]| nets.iter().any(|n| n.contains(&ip));
-    if in_any(trusted) {
-        Some("a trusted server")
-    } else if in_any(&cfg.trusted.allow) {
-        Some("allowlisted")
-    } else if in_any(&cfg.network.protected) || cfg.network.phones.contains(&ip) {
-        Some("a protected phone or network")
-    } else {
-        None
+    let net = target.net();
+    let in_any = |nets: &[IpNet]| nets.iter().any(|n| n.contains(&net) || net.contains(n));
+    let phone = cfg.network.phones.iter().any(|p| net.contains(p));
+    let (trusted, allowed, protected) = (
+        in_any(trusted),
+        in_any(&cfg.trusted.allow),
+        in_any(&cfg.network.protected) || phone,
+    );
+    match (target.is_host(), trusted, allowed, protected) {
+        (true, true, ..) => Some("a trusted server"),
+        (true, _, true, _) => Some("allowlisted"),
+        (true, .., true) => Some("a protected phone or network"),
+        (false, true, ..) => Some("a network holding a trusted server"),
+        (false, _, true, _) => Some("a network holding an allowlisted address"),
+        (false, .., true) => Some("a network holding a protected phone or network"),
+        _ => None,
     }
 }
 
@@ -172,7 +179,7 @@ fn report_dns(failures: &[(String, String, bool)]) {
 
 /// Earlier bans within `ban.history` that count toward escalation: lifted
 /// bans (false positives) and observe-mode bans do not.
-async fn ban_history(store: &Store, cfg: &GuardConfig) -> Result<Vec<(IpAddr, Timestamp)>> {
+async fn ban_history(store: &Store, cfg: &GuardConfig) -> Result<Vec<(IpNet, Timestamp)>> {
     let since = now_ms() - i64::try_from(cfg.ban.history.as_millis()).unwrap_or(i64::MAX / 2);
     Ok(store
         .bans(&BanQuery {
@@ -186,7 +193,7 @@ async fn ban_history(store: &Store, cfg: &GuardConfig) -> Result<Vec<(IpAddr, Ti
         .filter(|b| b.lifted_at.is_none() && b.actor != ACTOR_OBSERVE)
         .map(|b| {
             (
-                b.ip,
+                b.ip.net(),
                 Timestamp::from_nanos(b.created_at.saturating_mul(1_000_000)),
             )
         })
@@ -205,7 +212,10 @@ async fn inspector(
     let mut ins = Inspector::new(cfg, rules, nets, &history)?;
     for b in store.active_bans(cfg.site(), now_ms()).await? {
         let until = b.expires_at.unwrap_or(i64::MAX / 2_000_000);
-        ins.note_ban(b.ip, Timestamp::from_nanos(until.saturating_mul(1_000_000)));
+        ins.note_ban(
+            b.ip.net(),
+            Timestamp::from_nanos(until.saturating_mul(1_000_000)),
+        );
     }
     Ok(ins)
 }
@@ -258,13 +268,16 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
         for b in store.active_bans(&site, now).await? {
             if let Some(why) = never_banned(&cfg, &nets, b.ip) {
                 eprintln!("ghostguard: not restoring the ban of {}: it is {why}", b.ip);
-                stale.push(b.ip);
+                stale.push(b.ip.net());
                 continue;
             }
             let ttl = b.expires_at.map_or(fw::MAX_BAN_TTL, |e| {
                 Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
             });
-            restore.push(fw::Ban { ip: b.ip, ttl });
+            restore.push(fw::Ban {
+                net: b.ip.net(),
+                ttl,
+            });
         }
         if !stale.is_empty() {
             nft.unban(&stale).context("cannot lift stale bans")?;
@@ -450,7 +463,7 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                             let ttl = b.expires_at.map_or(fw::MAX_BAN_TTL, |e| {
                                 Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
                             });
-                            bans.push((fw::Ban { ip: b.ip, ttl }, sources::now()));
+                            bans.push((fw::Ban { net: b.ip.net(), ttl }, sources::now()));
                         }
                         if added_ids.len() > 100_000 {
                             added_ids.clear();
@@ -476,7 +489,7 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                             }
                             let at = b.lifted_at.unwrap_or(0);
                             lifted_seen = lifted_seen.max(at);
-                            let _ = ctl_tx.send(Control::Lifted(b.ip, at));
+                            let _ = ctl_tx.send(Control::Lifted(b.ip.net(), at));
                             eprintln!("ghostguard: ban of {} lifted by {}", b.ip, b.lifted_by.as_deref().unwrap_or("?"));
                         }
                     }

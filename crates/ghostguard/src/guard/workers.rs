@@ -1,7 +1,6 @@
 //! The daemon's two worker threads: the inspector (engine) and the
 //! firewall (nft batches), and the counters they share with the async side.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -19,7 +18,7 @@ use ipnet::IpNet;
 pub(super) enum FwCmd {
     /// Bans, with the time of the packet that made each source malicious.
     Ban(Vec<(fw::Ban, Timestamp)>),
-    Unban(Vec<IpAddr>),
+    Unban(Vec<IpNet>),
     Trusted(Vec<IpNet>),
     Install(Box<FirewallSpec>),
 }
@@ -28,7 +27,7 @@ pub(super) enum FwCmd {
 pub(super) enum Control {
     Trusted(Vec<IpNet>),
     /// An operator lifted a ban at this time (ms since the epoch).
-    Lifted(IpAddr, i64),
+    Lifted(IpNet, i64),
     Replace(Box<Inspector>),
 }
 
@@ -89,12 +88,12 @@ pub(super) fn spawn_inspector(
                         // The inspector decides whether the kernel element
                         // goes (not when it banned the source again since the
                         // lift) and sends the unban in order with its bans.
-                        Control::Lifted(ip, at) => {
+                        Control::Lifted(net, at) => {
                             let at = Timestamp::from_nanos(at.saturating_mul(1_000_000));
-                            if ins.lifted(ip, at)
+                            if ins.lifted(net, at)
                                 && let Some(tx) = &fw_tx
                             {
-                                let _ = tx.send(FwCmd::Unban(vec![ip]));
+                                let _ = tx.send(FwCmd::Unban(vec![net]));
                             }
                         }
                         Control::Replace(new) => {
@@ -158,7 +157,13 @@ fn dispatch(
     let bans: Vec<(fw::Ban, Timestamp)> = out
         .iter()
         .filter_map(|e| match e {
-            Effect::Ban { ip, ttl, at, .. } => Some((fw::Ban { ip: *ip, ttl: *ttl }, *at)),
+            Effect::Ban { net, ttl, at, .. } => Some((
+                fw::Ban {
+                    net: *net,
+                    ttl: *ttl,
+                },
+                *at,
+            )),
             _ => None,
         })
         .collect();

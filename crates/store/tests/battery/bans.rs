@@ -1,6 +1,6 @@
 //! Bans: record, extend, lift, expire, history, escalation counts.
 
-use ghostguard_store::{BanOrigin, BanQuery, NewBan, StoreError};
+use ghostguard_store::{BanOrigin, BanQuery, BanTarget, NewBan, StoreError};
 
 use crate::{DAY, Db, HOUR, T0, battery, ip};
 
@@ -10,12 +10,13 @@ battery!(
     ban_history_counts_repeat_offenders,
     ban_queries_filter_history,
     ban_input_is_checked,
+    prefix_bans_are_found_and_lifted_by_any_address_inside,
 );
 
 fn ban(site: &str, addr: &str, at: i64, ttl: Option<i64>) -> NewBan {
     NewBan {
         site: site.into(),
-        ip: ip(addr),
+        ip: target(addr),
         reason: "scanner: friendly-scanner".into(),
         origin: BanOrigin::Auto,
         actor: "ghostguard".into(),
@@ -57,16 +58,18 @@ async fn ban_lifecycle(db: Db) {
 
     // lift
     assert!(
-        store
+        !store
             .lift_ban("edge", ip("198.51.100.9"), "bob", T0 + 2 * HOUR)
             .await
             .unwrap()
+            .is_empty()
     );
     assert!(
-        !store
+        store
             .lift_ban("edge", ip("198.51.100.9"), "bob", T0 + 3 * HOUR)
             .await
             .unwrap()
+            .is_empty()
     );
     // a running guard learns of the lift
     let lifted = store.lifted_since("edge", T0 + 2 * HOUR, 10).await.unwrap();
@@ -83,16 +86,18 @@ async fn ban_lifecycle(db: Db) {
     assert!(store.lifted_since("core", 0, 10).await.unwrap().is_empty());
     // an expired ban cannot be lifted; a ban on another site is untouched
     assert!(
-        !store
+        store
             .lift_ban("edge", ip("203.0.113.5"), "bob", T0 + 2 * HOUR)
             .await
             .unwrap()
+            .is_empty()
     );
     assert!(
-        !store
+        store
             .lift_ban("edge", ip("192.0.2.1"), "bob", T0 + 2 * HOUR)
             .await
             .unwrap()
+            .is_empty()
     );
     assert!(
         store
@@ -112,7 +117,7 @@ async fn ban_lifecycle(db: Db) {
 
     let history = store
         .bans(&BanQuery {
-            ip: Some(ip("198.51.100.9")),
+            ip: Some(ip("198.51.100.9").into()),
             ..BanQuery::default()
         })
         .await
@@ -287,4 +292,86 @@ async fn ban_input_is_checked(db: Db) {
     let got = store.bans(&BanQuery::default()).await.unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].reason.len(), ghostguard_store::MAX_TEXT);
+}
+
+fn target(s: &str) -> BanTarget {
+    s.parse().unwrap()
+}
+
+async fn prefix_bans_are_found_and_lifted_by_any_address_inside(db: Db) {
+    let store = db.open().await;
+    for (addr, at) in [
+        ("2001:db8:1:2::/64", T0),
+        ("2001:db8:1:3::5", T0 + 1),
+        ("203.0.113.5", T0 + 2),
+    ] {
+        store
+            .record_ban(&ban("edge", addr, at, Some(HOUR)))
+            .await
+            .unwrap();
+    }
+    // Banning the /64 again extends its row.
+    let again = store
+        .record_ban(&ban("edge", "2001:db8:1:2::77/64", T0 + 3, Some(2 * HOUR)))
+        .await
+        .unwrap();
+    assert!(!again.new, "host bits do not make another network");
+    let active = store.active_bans("edge", T0 + 10).await.unwrap();
+    let shown: Vec<String> = active.iter().map(|b| b.ip.to_string()).collect();
+    assert_eq!(
+        shown,
+        ["2001:db8:1:2::/64", "2001:db8:1:3::5", "203.0.113.5"],
+        "networks as networks, addresses as before"
+    );
+    let covering = |q: &str| {
+        let store = &store;
+        let q = target(q);
+        async move {
+            store
+                .bans(&BanQuery {
+                    ip: Some(q),
+                    ..BanQuery::default()
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|b| b.ip.to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        covering("2001:db8:1:2:aaaa::1").await,
+        ["2001:db8:1:2::/64"]
+    );
+    assert_eq!(covering("2001:db8:1:2::/64").await, ["2001:db8:1:2::/64"]);
+    assert!(covering("2001:db8:1:4::1").await.is_empty());
+    assert_eq!(covering("203.0.113.5").await, ["203.0.113.5"]);
+    assert_eq!(
+        store
+            .ban_history_count(Some("edge"), target("2001:db8:1:2::/64"), 0)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Lifting an address inside lifts its /64.
+    let lifted = store
+        .lift_ban("edge", ip("2001:db8:1:2::abcd"), "bob", T0 + 20)
+        .await
+        .unwrap();
+    assert_eq!(lifted, [target("2001:db8:1:2::/64")]);
+    // Lifting a network lifts the bans inside it.
+    let lifted = store
+        .lift_ban("edge", target("2001:db8:1::/48"), "bob", T0 + 21)
+        .await
+        .unwrap();
+    assert_eq!(lifted, [target("2001:db8:1:3::5")]);
+    let left: Vec<String> = store
+        .active_bans("edge", T0 + 30)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.ip.to_string())
+        .collect();
+    assert_eq!(left, ["203.0.113.5"]);
 }

@@ -175,7 +175,7 @@ async fn totals_and_activity_buckets(db: Db) {
     }
     let ban = |addr: &str, at: i64| ghostguard_store::NewBan {
         site: "edge".into(),
-        ip: ip(addr),
+        ip: ip(addr).into(),
         reason: "r".into(),
         origin: ghostguard_store::BanOrigin::Auto,
         actor: "ghostguard".into(),
@@ -251,7 +251,7 @@ async fn prune_by_age_keeps_active_bans(db: Db) {
         .unwrap();
     let ban = |addr: &str, at: i64, exp: Option<i64>| ghostguard_store::NewBan {
         site: "edge".into(),
-        ip: ip(addr),
+        ip: ip(addr).into(),
         reason: "r".into(),
         origin: ghostguard_store::BanOrigin::Manual,
         actor: "alice".into(),
@@ -325,7 +325,7 @@ async fn prune_caps_rows(db: Db) {
         store
             .record_ban(&ghostguard_store::NewBan {
                 site: "edge".into(),
-                ip: ip(&format!("198.51.100.{i}")),
+                ip: ip(&format!("198.51.100.{i}")).into(),
                 reason: "r".into(),
                 origin: ghostguard_store::BanOrigin::Auto,
                 actor: "ghostguard".into(),

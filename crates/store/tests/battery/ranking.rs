@@ -81,7 +81,7 @@ async fn counts_sites_and_latest(db: Db) {
     s.record_incident(&e).await.unwrap();
     s.record_ban(&NewBan {
         site: "c".into(),
-        ip: ip("198.51.100.9"),
+        ip: ip("198.51.100.9").into(),
         reason: "r".into(),
         origin: BanOrigin::Manual,
         actor: "alice".into(),

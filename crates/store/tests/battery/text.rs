@@ -54,7 +54,7 @@ async fn strange_text_round_trips(db: Db) {
         store
             .record_ban(&NewBan {
                 site: "edge".into(),
-                ip: ip(&format!("198.51.100.{n}")),
+                ip: ip(&format!("198.51.100.{n}")).into(),
                 reason: (*s).to_owned(),
                 origin: ghostguard_store::BanOrigin::Import,
                 actor: "importer".into(),

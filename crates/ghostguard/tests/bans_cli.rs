@@ -1,0 +1,87 @@
+//! `ghostguard bans` with IPv6 prefix bans, without root: a monitor-mode
+//! config (no kernel table) and a real SQLite store. An address finds and
+//! lifts the prefix ban around it; IPv4 stays one address per ban.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ghostguard");
+
+fn run(cfg: &str, args: &[&str]) -> Output {
+    let out = Command::new(BIN)
+        .arg("bans")
+        .args(["-c", cfg])
+        .args(args)
+        .output()
+        .unwrap();
+    eprintln!(
+        "bans {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn listed(cfg: &str, filter: Option<&str>) -> Vec<String> {
+    let mut args = vec!["list", "--format", "json"];
+    args.extend(filter);
+    let out = run(cfg, &args);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["ip"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn prefix_bans_are_listed_and_lifted_by_any_address_inside() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("guard.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "mode = \"monitor\"\nsite = \"test\"\n[network]\nprotected = [\"192.168.1.0/24\"]\n\
+             [trusted]\nservers = [\"2001:db8:7::5\"]\n\
+             [inspect]\nhep_listen = [\"127.0.0.1:9\"]\n\
+             [store]\nurl = \"sqlite://{}/gg.db\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let c = cfg.to_str().unwrap();
+    for target in ["2001:db8:1:2::77/64", "203.0.113.5", "2001:db8:9::9"] {
+        assert!(run(c, &["add", target, "--time", "1h"]).status.success());
+    }
+    assert_eq!(
+        listed(c, None),
+        ["2001:db8:1:2::/64", "203.0.113.5", "2001:db8:9::9"]
+    );
+    assert_eq!(listed(c, Some("2001:db8:1:2::abcd")), ["2001:db8:1:2::/64"]);
+    assert_eq!(listed(c, Some("203.0.113.5")), ["203.0.113.5"]);
+
+    // Refused with a reason: too wide, an IPv4 network, a network holding
+    // the trusted provider, garbage.
+    for (target, why) in [
+        ("2001:db8::/32", "at most a /48"),
+        ("203.0.113.0/24", "single addresses"),
+        ("2001:db8:7::/64", "holding a trusted server"),
+        ("2001:db8::zz", "not an IP address or network"),
+    ] {
+        let out = run(c, &["add", target]);
+        assert!(!out.status.success(), "{target} was banned");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{target}: {err}");
+    }
+
+    let out = run(c, &["del", "2001:db8:1:2::5"]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("lifted the ban of 2001:db8:1:2::/64"),
+        "lifting an address inside names the prefix"
+    );
+    assert_eq!(listed(c, None), ["203.0.113.5", "2001:db8:9::9"]);
+    assert!(run(c, &["del", "2001:db8:9::/48"]).status.success());
+    assert_eq!(listed(c, None), ["203.0.113.5"]);
+}
