@@ -21,7 +21,9 @@ use crate::ban::{self, BanChange, BanRequest};
 use crate::clock::now_ms;
 use crate::error::WebError;
 use crate::state::AppState;
-use crate::view::{self, IncidentFilter, IncidentPage, Overview, SiteView, SourceView, parse_ip};
+use crate::view::{
+    self, IncidentFilter, IncidentPage, Overview, SiteView, SourceView, parse_ip, parse_target,
+};
 
 /// Every API route: (method, path as in the OpenAPI document, handler).
 pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
@@ -244,7 +246,7 @@ async fn add_ban(
     };
     let req = BanRequest {
         site: b.site.unwrap_or_else(|| st.config().bans.site.clone()),
-        ip: parse_ip(&b.ip)?,
+        ip: parse_target(&b.ip)?,
         duration,
         reason: if b.reason.is_empty() {
             "added in the dashboard".into()

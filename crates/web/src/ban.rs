@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use ghostguard_firewall::MAX_BAN_TTL;
-use ghostguard_store::{BanOrigin, NewBan};
+use ghostguard_firewall::{MAX_BAN_TTL, Step, ban_net};
+use ghostguard_store::{BanOrigin, BanTarget, NewBan};
 use serde::Serialize;
 
 use crate::clock::now_ms;
@@ -17,7 +17,8 @@ use crate::state::{AppState, SharedFirewall, lock};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BanRequest {
     pub site: String,
-    pub ip: IpAddr,
+    /// An address, or an IPv6 network of /48 to /128 (a prefix ban).
+    pub ip: BanTarget,
     /// `None`: until lifted.
     pub duration: Option<Duration>,
     pub reason: String,
@@ -58,12 +59,18 @@ pub(crate) fn bannable(ip: IpAddr) -> bool {
 /// [`WebError::BadRequest`] for an address that cannot be banned or a
 /// duration over the firewall's maximum; store errors.
 pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChange, WebError> {
-    if !bannable(req.ip) {
+    if !bannable(req.ip.addr()) {
         return Err(WebError::BadRequest(format!(
             "{} cannot be banned (loopback, unspecified, multicast or broadcast)",
             req.ip
         )));
     }
+    let net = ban_net(Step::Ban, req.ip.net()).map_err(|e| match e {
+        ghostguard_firewall::FirewallError::Unbannable { net, why, .. } => {
+            WebError::BadRequest(format!("{net} cannot be banned: {why}"))
+        }
+        other => WebError::BadRequest(other.to_string()),
+    })?;
     if req.duration.is_some_and(|d| d.is_zero() || d > MAX_BAN_TTL) {
         return Err(WebError::BadRequest(format!(
             "the ban time must be between 1s and {}",
@@ -78,7 +85,7 @@ pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChang
         .store()
         .record_ban(&NewBan {
             site: req.site,
-            ip: req.ip.into(),
+            ip: BanTarget::from(net),
             reason: req.reason,
             origin: BanOrigin::Manual,
             actor: actor.to_owned(),
@@ -87,9 +94,8 @@ pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChang
         })
         .await?;
     let ttl = req.duration.unwrap_or(MAX_BAN_TTL);
-    let ip = req.ip;
     let (applied, firewall_error) = apply(st, move |fw| {
-        lock(fw).ban(&[ghostguard_firewall::Ban::address(ip, ttl)])
+        lock(fw).ban(&[ghostguard_firewall::Ban { net, ttl }])
     })
     .await;
     Ok(BanChange {

@@ -293,14 +293,7 @@ async fn api_filters_and_bans_with_tokens(a: App) {
     assert!(!items.is_empty());
     assert!(items.iter().all(|i| i["kind"] == "scanner"));
     assert_eq!(page["total"].as_u64().unwrap(), items.len() as u64);
-    let page = json(
-        send(
-            &a.router,
-            bearer("GET", "/api/v1/incidents?q=sipsak", RO_TOKEN, None),
-        )
-        .await,
-    )
-    .await;
+    let page = get_json(&a, "/api/v1/incidents?q=sipsak").await;
     assert_eq!(page["items"][0]["source"], "2001:db8:bad::15");
     let r = send(
         &a.router,
@@ -342,14 +335,7 @@ async fn api_filters_and_bans_with_tokens(a: App) {
         (Some(true), Some(true))
     );
     assert!(a.fw.lock().unwrap().is_banned(ip("198.51.100.250")));
-    let active = json(
-        send(
-            &a.router,
-            bearer("GET", "/api/v1/bans?site=office", RO_TOKEN, None),
-        )
-        .await,
-    )
-    .await;
+    let active = get_json(&a, "/api/v1/bans?site=office").await;
     let b = active
         .as_array()
         .unwrap()
@@ -357,17 +343,7 @@ async fn api_filters_and_bans_with_tokens(a: App) {
         .find(|b| b["ip"] == "198.51.100.250")
         .unwrap();
     assert_eq!(b["actor"], "token:ops");
-    let r = send(
-        &a.router,
-        bearer(
-            "DELETE",
-            "/api/v1/bans/198.51.100.250?site=office",
-            RW_TOKEN,
-            None,
-        ),
-    )
-    .await;
-    assert_eq!(json(r).await["changed"], true);
+    assert_eq!(lift(&a, "198.51.100.250").await["changed"], true);
     assert!(!a.fw.lock().unwrap().is_banned(ip("198.51.100.250")));
     let bad = serde_json::json!({"ip": "198.51.100.1", "duration": "forever"});
     assert_eq!(
@@ -379,6 +355,38 @@ async fn api_filters_and_bans_with_tokens(a: App) {
         .status(),
         StatusCode::BAD_REQUEST
     );
+    // An IPv6 prefix ban: the network is recorded and blocks its addresses;
+    // lifting one address inside lifts it.
+    let net = serde_json::json!({"ip": "2001:db8:66:1::9/64", "duration": "1h"});
+    let r = send(
+        &a.router,
+        bearer("POST", "/api/v1/bans", RW_TOKEN, Some(net)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert!(a.fw.lock().unwrap().is_banned(ip("2001:db8:66:1::77")));
+    assert!(!a.fw.lock().unwrap().is_banned(ip("2001:db8:66:2::77")));
+    let active = get_json(&a, "/api/v1/bans?site=office").await;
+    assert!(
+        active
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["ip"] == "2001:db8:66:1::/64"),
+        "{active:#}"
+    );
+    assert_eq!(lift(&a, "2001:db8:66:1::5").await["changed"], true);
+    assert!(!a.fw.lock().unwrap().is_banned(ip("2001:db8:66:1::77")));
+    // Too wide: an IPv4 network, an IPv6 network wider than /48, nonsense.
+    for wide in ["198.51.100.0/24", "2001:db8::/32", "2001:db8::/64x"] {
+        let body = serde_json::json!({"ip": wide});
+        let r = send(
+            &a.router,
+            bearer("POST", "/api/v1/bans", RW_TOKEN, Some(body)),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{wide}");
+    }
     let unknown = serde_json::json!({"ip": "198.51.100.1", "colour": "red"});
     assert!(
         send(
@@ -389,6 +397,17 @@ async fn api_filters_and_bans_with_tokens(a: App) {
         .status()
         .is_client_error()
     );
+}
+
+/// `GET path` as JSON with the read-only token.
+async fn get_json(a: &App, path: &str) -> serde_json::Value {
+    json(send(&a.router, bearer("GET", path, RO_TOKEN, None)).await).await
+}
+
+/// `DELETE /api/v1/bans/ADDR` on site `office` with the read-write token.
+async fn lift(a: &App, addr: &str) -> serde_json::Value {
+    let path = format!("/api/v1/bans/{addr}?site=office");
+    json(send(&a.router, bearer("DELETE", &path, RW_TOKEN, None)).await).await
 }
 
 async fn metrics_name_what_the_issue_asks(a: App) {

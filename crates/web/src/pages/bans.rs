@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::ban::{self, BanChange, BanRequest};
 use crate::clock::now_ms;
 use crate::state::AppState;
-use crate::view::parse_ip;
+use crate::view::{parse_ip, parse_target};
 
 #[derive(Template)]
 #[template(path = "bans.html")]
@@ -128,7 +128,7 @@ pub(crate) async fn add(
             } else {
                 f.site.trim().to_owned()
             },
-            ip: parse_ip(&f.ip)?,
+            ip: parse_target(&f.ip)?,
             duration,
             reason: if f.reason.trim().is_empty() {
                 "added in the dashboard".into()
