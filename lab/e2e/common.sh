@@ -210,6 +210,7 @@ gateway_lab_up() {
 	PORTFWD=1 gg_topology
 	# a third scanner address on gg-scan2 (taken from the dark-net)
 	SCAN3=203.0.113.88
+	PHONE6=2001:db8:77::20
 	ip -n gg-dark addr del "$SCAN3/32" dev dscan
 	ip -n gg-scan2 addr add "$SCAN3/24" dev eth0
 	start_kamailio
@@ -222,7 +223,7 @@ gateway_lab_up() {
 	site = "e2e-gateway"
 
 	[network]
-	protected = ["192.168.77.0/24"]
+	protected = ["192.168.77.0/24", "2001:db8:77::/64"]
 	sip_ports = [5060]
 
 	[trusted]

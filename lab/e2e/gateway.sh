@@ -10,6 +10,7 @@
 #   forward never ring it and their source is banned (store and kernel);
 #   the same scans with a changed User-Agent/From are stopped and banned by
 #   behaviour (and so is a SIPp INVITE scan without any tool fingerprint);
+#   an svmap scan over IPv6 bans the scanner's /64 (ban.ipv6_prefix);
 #   provider calls complete during a bounded SIPp flood; bans del
 #   lifts a ban; a restart (after --remove) restores the bans in force;
 #   incidents and ghost calls are in the store.
@@ -73,6 +74,19 @@ why3=$(gg bans list --format json | jq -r --arg ip "$SCAN3" '.[] | select(.ip ==
 log "   $SCAN3 banned for: ${why3:-nothing}"
 check "scanner $SCAN3 (no fingerprint) banned by behaviour ($why3)" \
 	banned_by_behaviour "$SCAN3" "$why3"
+
+# 3c. over IPv6: the phone's global address, no NAT; the ban covers the /64
+SCAN6=2001:db8:203::66
+SCAN6_NEIGHBOUR=2001:db8:203::77
+log "3c. scanner $SCAN6: svmap -6 INVITE scan of the phone's IPv6 address"
+sv svmap gg-scan1 -6 -m INVITE "$PHONE6"
+check "an IPv6 INVITE scan never rings the phone (ghost rings: $(ghost_rings))" test "$(ghost_rings)" = 0
+check "IPv6 scanner banned with its /64 (2001:db8:203::/64 in bans list)" \
+	banned_in_store 2001:db8:203::/64
+check "the /64 ban covers another address of it ($SCAN6_NEIGHBOUR) in the kernel" \
+	nsx "$GUARD_NS" nft get element inet ghostguard ban6 "{ $SCAN6_NEIGHBOUR }"
+check "the /64 ban does not cover the provider's IPv6 network" \
+	not nsx "$GUARD_NS" nft get element inet ghostguard ban6 "{ 2001:db8:100::10 }"
 
 # ----------------------------------------------------------- 4. bans del
 log "4. bans del $SCAN2"
