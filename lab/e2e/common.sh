@@ -138,7 +138,11 @@ ban_set() {
 in_kernel() {
 	local v=4
 	[[ $1 == *:* ]] && v=6
-	ban_set "$v" | grep -qE "(^|[^0-9a-f.:])${1//./\\.}([^0-9a-f.:]|$)"
+	# Listed first, then searched: `nft ... | grep -q` under pipefail fails
+	# when grep exits at the first match and nft gets SIGPIPE.
+	local set
+	set=$(ban_set "$v") || return 1
+	grep -qE "(^|[^0-9a-f.:])${1//./\\.}([^0-9a-f.:]|$)" <<<"$set"
 }
 
 # banned_in_store IP: `bans list` shows IP in force and in the kernel
