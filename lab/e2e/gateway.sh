@@ -10,7 +10,8 @@
 #   forward never ring it and their source is banned (store and kernel);
 #   the same scans with a changed User-Agent/From are stopped and banned by
 #   behaviour (and so is a SIPp INVITE scan without any tool fingerprint);
-#   an svmap scan over IPv6 bans the scanner's /64 (ban.ipv6_prefix);
+#   over IPv6 an svmap scan bans the scanner's address and a fingerprint-
+#   free SIPp scan its /64 (ban.ipv6_prefix);
 #   provider calls complete during a bounded SIPp flood; bans del
 #   lifts a ban; a restart (after --remove) restores the bans in force;
 #   incidents and ghost calls are in the store.
@@ -75,16 +76,25 @@ log "   $SCAN3 banned for: ${why3:-nothing}"
 check "scanner $SCAN3 (no fingerprint) banned by behaviour ($why3)" \
 	banned_by_behaviour "$SCAN3" "$why3"
 
-# 3c. over IPv6: the phone's global address, no NAT; the ban covers the /64
+# 3c. over IPv6: the phone's global address, no NAT. One packet's evidence
+# (a signature) bans the address only (it could come from any address of
+# its /64); behaviour bans the /64 (ban.ipv6_prefix).
 SCAN6=2001:db8:203::66
-SCAN6_NEIGHBOUR=2001:db8:203::77
+SCAN6B=2001:db8:203::77
 log "3c. scanner $SCAN6: svmap -6 INVITE scan of the phone's IPv6 address"
 sv svmap gg-scan1 -6 -m INVITE "$PHONE6"
 check "an IPv6 INVITE scan never rings the phone (ghost rings: $(ghost_rings))" test "$(ghost_rings)" = 0
-check "IPv6 scanner banned with its /64 (2001:db8:203::/64 in bans list)" \
+check "IPv6 scanner $SCAN6 (signature) banned, store and kernel" banned_in_store "$SCAN6"
+check "the signature ban covers the address only (not $SCAN6B)" \
+	not nsx "$GUARD_NS" nft get element inet ghostguard ban6 "{ $SCAN6B }"
+log "3c. scanner $SCAN6B: SIPp INVITE scan of 40 extensions over IPv6 (no tool structure)"
+nsx gg-scan2 timeout 30 sipp -sf "$LAB/sipp/scan-invite.xml" -inf "$WORK/extensions.csv" "[$PHONE6]:5060" \
+	-i "$SCAN6B" -p 5072 -m 40 -r 10 -l 40 -nostdin -timeout 15s >"$WORK/sipp-scan6.log" 2>&1 || true
+check "an IPv6 INVITE scan without fingerprint never rings the phone (ghost rings: $(ghost_rings))" test "$(ghost_rings)" = 0
+check "IPv6 scanner banned by behaviour with its /64 (2001:db8:203::/64 in bans list)" \
 	banned_in_store 2001:db8:203::/64
-check "the /64 ban covers another address of it ($SCAN6_NEIGHBOUR) in the kernel" \
-	nsx "$GUARD_NS" nft get element inet ghostguard ban6 "{ $SCAN6_NEIGHBOUR }"
+check "the /64 ban covers another address of it (2001:db8:203::99) in the kernel" \
+	nsx "$GUARD_NS" nft get element inet ghostguard ban6 "{ 2001:db8:203::99 }"
 check "the /64 ban does not cover the provider's IPv6 network" \
 	not nsx "$GUARD_NS" nft get element inet ghostguard ban6 "{ 2001:db8:100::10 }"
 

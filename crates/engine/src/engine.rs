@@ -505,6 +505,18 @@ impl Engine {
         self.trust.registrar_of(canonical(ip)).is_some()
     }
 
+    /// A phone (an address that registered, or answered a call) inside
+    /// `net`, if the engine knows one. Scans the bounded phone table; for
+    /// decisions such as how wide a ban may be, not per packet.
+    #[must_use]
+    pub fn phone_in(&self, net: IpNet) -> Option<IpAddr> {
+        self.trust
+            .phones
+            .keys()
+            .copied()
+            .find(|ip| net.contains(ip))
+    }
+
     /// Forgets what a source did, so that new abuse reports it again (its
     /// ban ran out or an operator lifted it). The detectors' windows are
     /// kept: they age out by themselves.

@@ -18,7 +18,7 @@ use ipnet::IpNet;
 use crate::banned::Banned;
 pub use crate::banned::SOURCES_PER_BAN;
 use crate::config::GuardConfig;
-use crate::policy::{BanPolicy, Spared, Verdict};
+use crate::policy::{BanPolicy, Narrowed, Spared, Verdict};
 
 /// DoS: sources with a ban history kept in memory (for escalation) and
 /// bans tracked for expiry. Past the bound the oldest entries go first;
@@ -237,6 +237,41 @@ impl Inspector {
         self.drain(ts, out);
     }
 
+    /// What a ban of `source` covers: the policy's target, narrowed to the
+    /// address when an IPv6 network ban would rest on one packet (which
+    /// anyone can send from any address of the network) or would cover a
+    /// phone the engine saw register or answer.
+    fn target(
+        &self,
+        source: IpAddr,
+        internal: bool,
+        one_packet: bool,
+    ) -> (IpNet, Option<Narrowed>) {
+        let (net, narrowed) = self.policy.target(source, internal);
+        let host = IpNet::from(source.to_canonical());
+        if narrowed.is_some() || net == host {
+            return (net, narrowed);
+        }
+        let why = if one_packet {
+            Some((Spared::OnePacket, net))
+        } else {
+            self.engine
+                .phone_in(net)
+                .map(|phone| (Spared::RegisteredPhone, IpNet::from(phone)))
+        };
+        match why {
+            Some((holds, what)) => (
+                host,
+                Some(Narrowed {
+                    prefix: net,
+                    holds,
+                    what,
+                }),
+            ),
+            None => (net, None),
+        }
+    }
+
     /// The engine's actions, through the policy, as effects.
     fn drain(&mut self, now: Timestamp, out: &mut Vec<Effect>) {
         let mut effects = std::mem::take(&mut self.scratch);
@@ -248,28 +283,30 @@ impl Inspector {
                     internal,
                 } => {
                     self.stats.incidents += 1;
-                    let (target, _) = self.policy.target(source, internal);
-                    let earlier = self.earlier_bans(target, now);
                     let one_packet = matches!(evidence.kind, ghostguard_engine::Kind::Scanner);
+                    let target = self.target(source, internal, one_packet);
+                    let earlier = self.earlier_bans(target.0, now);
                     let covering = self.banned.covering(source, now);
-                    let verdict =
-                        match self
-                            .policy
-                            .decide(source, internal, evidence.confidence, earlier)
-                        {
-                            Verdict::Ban { .. } if covering.is_some() => {
-                                // Its network's ban stopped it: re-arm it
-                                // with that ban.
-                                if let Some(net) = covering {
-                                    self.banned.add_source(net, source);
-                                }
-                                Verdict::Spare(Spared::AlreadyBanned)
+                    let verdict = match self.policy.decide_for(
+                        source,
+                        internal,
+                        evidence.confidence,
+                        earlier,
+                        target,
+                    ) {
+                        Verdict::Ban { .. } if covering.is_some() => {
+                            // Its network's ban stopped it: re-arm it
+                            // with that ban.
+                            if let Some(net) = covering {
+                                self.banned.add_source(net, source);
                             }
-                            Verdict::Ban { .. } if one_packet && self.engine.registered(source) => {
-                                Verdict::Spare(Spared::RegisteredPhone)
-                            }
-                            v => v,
-                        };
+                            Verdict::Spare(Spared::AlreadyBanned)
+                        }
+                        Verdict::Ban { .. } if one_packet && self.engine.registered(source) => {
+                            Verdict::Spare(Spared::RegisteredPhone)
+                        }
+                        v => v,
+                    };
                     let mac = self.engine.source_mac(source);
                     if let Verdict::Ban {
                         net, ttl, offence, ..

@@ -42,8 +42,19 @@ pub enum Spared {
     /// A phone that registered successfully, named only by what one packet
     /// says (a signature or fingerprint): a spoofed UDP packet must not be
     /// able to cut a customer's phone off. Behaviour (guessing, flooding,
-    /// toll fraud) still bans it.
+    /// toll fraud) still bans it. As the reason an IPv6 ban is narrowed to
+    /// the address ([`Narrowed`]): its network holds a phone the guard saw
+    /// register or answer a call.
     RegisteredPhone,
+    /// Only as the reason an IPv6 ban is narrowed to the address: the
+    /// evidence is one packet (a signature or fingerprint), which anyone can
+    /// send from any address of the network.
+    OnePacket,
+    /// Only as the reason an IPv6 ban is narrowed to the address: the
+    /// network is a translation prefix (NAT64 `64:ff9b::/96`, local-use
+    /// NAT64 `64:ff9b:1::/48`, Teredo `2001::/32`) where one /64 holds many
+    /// unrelated hosts.
+    Translated,
 }
 
 impl Spared {
@@ -58,6 +69,8 @@ impl Spared {
             Spared::LowConfidence { .. } => "confidence below the ban threshold",
             Spared::AlreadyBanned => "banned already",
             Spared::RegisteredPhone => "a registered phone, named by one packet only",
+            Spared::OnePacket => "one-packet evidence",
+            Spared::Translated => "a translation prefix (NAT64, Teredo)",
         }
     }
 }
@@ -76,18 +89,32 @@ pub struct Narrowed {
 
 impl std::fmt::Display for Narrowed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (len, prefix, what) = (self.prefix.prefix_len(), self.prefix, self.what);
         let holds = match self.holds {
+            Spared::OnePacket => {
+                return write!(
+                    f,
+                    "the address only: one packet's evidence (a signature or fingerprint) \
+                     can be sent from any address of its /{len} ({prefix})"
+                );
+            }
+            Spared::Translated => {
+                return write!(
+                    f,
+                    "the address only: {what} is a translation prefix (NAT64, Teredo) \
+                     whose /{len} holds unrelated hosts"
+                );
+            }
             Spared::Trusted => "a trusted server",
             Spared::Allowlisted => "an allowlisted address",
             Spared::Protected => "a protected phone or network",
+            Spared::PeerNoBan => "a peer with its own ban settings",
+            Spared::RegisteredPhone => "a phone seen registering or answering",
             _ => "the LAN",
         };
         write!(
             f,
-            "the address only: its /{} ({}) holds {holds} ({})",
-            self.prefix.prefix_len(),
-            self.prefix,
-            self.what
+            "the address only: its /{len} ({prefix}) holds {holds} ({what})"
         )
     }
 }
@@ -131,6 +158,24 @@ pub fn prefix_of(ip: IpAddr, ipv6_prefix: u8) -> IpNet {
     }
 }
 
+/// IPv6 prefixes where one /64 holds unrelated hosts: NAT64 (RFC 6052
+/// `64:ff9b::/96`, RFC 8215 `64:ff9b:1::/48`) and Teredo (RFC 4380
+/// `2001::/32`). Bans there cover the address only.
+fn translation_prefix(ip: IpAddr) -> Option<IpNet> {
+    const PREFIXES: [(u128, u8); 3] = [
+        (0x0064_ff9b_0000_0000_0000_0000_0000_0000, 96),
+        (0x0064_ff9b_0001_0000_0000_0000_0000_0000, 48),
+        (0x2001_0000_0000_0000_0000_0000_0000_0000, 32),
+    ];
+    let IpAddr::V6(v6) = ip.to_canonical() else {
+        return None;
+    };
+    PREFIXES.iter().find_map(|&(p, len)| {
+        let net = IpNet::new(IpAddr::V6(p.into()), len).ok()?;
+        net.contains(&IpAddr::V6(v6)).then_some(net)
+    })
+}
+
 /// The first of `nets` that shares an address with `net`.
 fn overlapping(nets: &[IpNet], net: &IpNet) -> Option<IpNet> {
     nets.iter()
@@ -161,7 +206,9 @@ impl BanPolicy {
 
     /// What a ban of `ip` covers: [`BanPolicy::prefix_of`], or `ip` alone
     /// when that network holds a trusted server, an allowlisted or
-    /// protected address or the LAN, or `ip` is a LAN host (`internal`).
+    /// protected address, the LAN or a peer with its own ban settings
+    /// (`ban = false` or `min_confidence`), when it is a translation prefix
+    /// ([`Spared::Translated`]), or when `ip` is a LAN host (`internal`).
     #[must_use]
     pub fn target(&self, ip: IpAddr, internal: bool) -> (IpNet, Option<Narrowed>) {
         let prefix = self.prefix_of(ip);
@@ -169,25 +216,40 @@ impl BanPolicy {
         if prefix == host {
             return (host, None);
         }
-        let narrowed = [
-            (&self.trusted, Spared::Trusted),
-            (&self.allow, Spared::Allowlisted),
-            (&self.protected, Spared::Protected),
-            (&self.lan, Spared::Internal),
-        ]
-        .into_iter()
-        .find_map(|(nets, holds)| {
-            overlapping(nets, &prefix).map(|what| Narrowed {
-                prefix,
-                holds,
-                what,
-            })
-        })
-        .or(internal.then_some(Narrowed {
+        let peers: Vec<IpNet> = self
+            .peers
+            .iter()
+            .filter(|p| p.ban == Some(false) || p.min_confidence.is_some())
+            .map(|p| p.net)
+            .collect();
+        let translated = translation_prefix(ip).map(|what| Narrowed {
             prefix,
-            holds: Spared::Internal,
-            what: host,
-        }));
+            holds: Spared::Translated,
+            what,
+        });
+        let narrowed = translated
+            .or_else(|| {
+                [
+                    (&self.trusted, Spared::Trusted),
+                    (&self.allow, Spared::Allowlisted),
+                    (&self.protected, Spared::Protected),
+                    (&self.lan, Spared::Internal),
+                    (&peers, Spared::PeerNoBan),
+                ]
+                .into_iter()
+                .find_map(|(nets, holds)| {
+                    overlapping(nets, &prefix).map(|what| Narrowed {
+                        prefix,
+                        holds,
+                        what,
+                    })
+                })
+            })
+            .or(internal.then_some(Narrowed {
+                prefix,
+                holds: Spared::Internal,
+                what: host,
+            }));
         match narrowed {
             Some(n) => (host, Some(n)),
             None => (prefix, None),
@@ -225,6 +287,27 @@ impl BanPolicy {
     /// bans of its [`BanPolicy::target`] within `ban.history`.
     #[must_use]
     pub fn decide(&self, ip: IpAddr, internal: bool, confidence: u8, earlier_bans: u32) -> Verdict {
+        self.decide_for(
+            ip,
+            internal,
+            confidence,
+            earlier_bans,
+            self.target(ip, internal),
+        )
+    }
+
+    /// [`BanPolicy::decide`] with the ban's target already chosen (the
+    /// inspector narrows some targets further: one-packet evidence, a
+    /// network that holds a known phone).
+    #[must_use]
+    pub fn decide_for(
+        &self,
+        ip: IpAddr,
+        internal: bool,
+        confidence: u8,
+        earlier_bans: u32,
+        target: (IpNet, Option<Narrowed>),
+    ) -> Verdict {
         if contains(&self.trusted, ip) {
             return Verdict::Spare(Spared::Trusted);
         }
@@ -249,7 +332,7 @@ impl BanPolicy {
         }
         let base = peer.and_then(|p| p.ban_time).unwrap_or(self.ban.time);
         let offence = earlier_bans.saturating_add(1);
-        let (net, narrowed) = self.target(ip, internal);
+        let (net, narrowed) = target;
         Verdict::Ban {
             net,
             ttl: self.ban_time(base, offence),

@@ -382,11 +382,129 @@ fn verdicts(effects: &[Effect]) -> Vec<Verdict> {
         .collect()
 }
 
+/// An INVITE scan of 30 extensions from `src` (IPv6) without a tool
+/// fingerprint: behaviour (enumeration) is the evidence, not one packet.
+fn scan6(ins: &mut Inspector, src: &str, call: u32, secs: i64) -> Vec<Effect> {
+    let mut all = Vec::new();
+    for ext in 0..30 {
+        let msg = invite("alice", "Yealink SIP-T46S", call + ext).replace(
+            "sip:100@192.168.1.20",
+            &format!("sip:{}@[2001:db8:100::20]", 200 + ext),
+        );
+        all.extend(feed(
+            ins,
+            &format!("[{src}]:5060"),
+            "[2001:db8:100::20]:5060",
+            &msg,
+            secs,
+        ));
+    }
+    all
+}
+
+/// The verdict of the one ban among `effects`, with its narrowing.
+fn narrowed(effects: &[Effect]) -> Option<ghostguard_guard::policy::Narrowed> {
+    verdicts(effects).into_iter().find_map(|v| match v {
+        Verdict::Ban { narrowed, .. } => narrowed,
+        _ => None,
+    })
+}
+
+#[test]
+fn one_packet_evidence_bans_the_ipv6_address_only() {
+    // A signature can be sent from any address of a /64 (spoofed, or by
+    // whoever shares it): it must not take the neighbours with it.
+    let mut ins = inspector6();
+    let out = scanner6(&mut ins, "2001:db8:1:2::7", 1, 0);
+    let host: IpNet = "2001:db8:1:2::7/128".parse().unwrap();
+    assert_eq!(
+        ban_nets(&out),
+        [(host, Duration::from_secs(600), 1)],
+        "{out:?}"
+    );
+    let n = narrowed(&out).unwrap();
+    assert_eq!(n.holds, Spared::OnePacket);
+    assert!(n.to_string().contains("2001:db8:1:2::/64"), "{n}");
+    let at = Timestamp::from_parts(1_800_000_001, 0);
+    assert!(!ins.is_banned("2001:db8:1:2::99".parse().unwrap(), at));
+}
+
+#[test]
+fn a_64_holding_a_registered_phone_is_never_banned_whole() {
+    let mut ins = inspector6();
+    let phone = "[2001:db8:1:2::10]:5060";
+    let registrar = "[2001:db8:7::5]:5060";
+    let register = "REGISTER sip:2001:db8:7::5 SIP/2.0\r\n\
+        Via: SIP/2.0/UDP [2001:db8:1:2::10]:5060;branch=z9hG4bKreg1\r\n\
+        From: <sip:201@2001:db8:7::5>;tag=r1\r\n\
+        To: <sip:201@2001:db8:7::5>\r\n\
+        Call-ID: reg1@2001:db8:1:2::10\r\n\
+        CSeq: 1 REGISTER\r\n\
+        Contact: <sip:201@[2001:db8:1:2::10]:5060>\r\n\
+        Max-Forwards: 70\r\n\
+        Content-Length: 0\r\n\r\n";
+    let ok = "SIP/2.0 200 OK\r\n\
+        Via: SIP/2.0/UDP [2001:db8:1:2::10]:5060;branch=z9hG4bKreg1\r\n\
+        From: <sip:201@2001:db8:7::5>;tag=r1\r\n\
+        To: <sip:201@2001:db8:7::5>;tag=s1\r\n\
+        Call-ID: reg1@2001:db8:1:2::10\r\n\
+        CSeq: 1 REGISTER\r\n\
+        Contact: <sip:201@[2001:db8:1:2::10]:5060>;expires=3600\r\n\
+        Content-Length: 0\r\n\r\n";
+    feed(&mut ins, phone, registrar, register, 0);
+    feed(&mut ins, registrar, phone, ok, 0);
+    // Behaviour from a neighbour of the phone: the neighbour alone.
+    let out = scan6(&mut ins, "2001:db8:1:2::dead", 100, 5);
+    let host: IpNet = "2001:db8:1:2::dead/128".parse().unwrap();
+    assert_eq!(
+        ban_nets(&out),
+        [(host, Duration::from_secs(600), 1)],
+        "{out:?}"
+    );
+    assert_eq!(
+        narrowed(&out).map(|n| n.holds),
+        Some(Spared::RegisteredPhone)
+    );
+    let at = Timestamp::from_parts(1_800_000_006, 0);
+    assert!(!ins.is_banned("2001:db8:1:2::10".parse().unwrap(), at));
+}
+
+#[test]
+fn translation_prefixes_and_peers_with_their_own_ban_settings_narrow_the_ban() {
+    // NAT64: one /64 of 64:ff9b::/96 is every IPv4 host behind it.
+    let mut ins = inspector6();
+    let out = scan6(&mut ins, "64:ff9b::c633:6407", 1, 0);
+    let host: IpNet = "64:ff9b::c633:6407/128".parse().unwrap();
+    assert_eq!(
+        ban_nets(&out),
+        [(host, Duration::from_secs(600), 1)],
+        "{out:?}"
+    );
+    assert_eq!(narrowed(&out).map(|n| n.holds), Some(Spared::Translated));
+    // A peer that must never be banned sits in the attacker's /64.
+    let cfg = format!("{CONFIG6}\n[[detect.peer]]\nnet = \"2001:db8:5::10/128\"\nban = false\n");
+    let mut ins = Inspector::new(
+        &GuardConfig::parse(&cfg).unwrap(),
+        Rules::default_rules().unwrap(),
+        vec!["2001:db8:7::5/128".parse().unwrap()],
+        &[],
+    )
+    .unwrap();
+    let out = scan6(&mut ins, "2001:db8:5::99", 1, 0);
+    let host: IpNet = "2001:db8:5::99/128".parse().unwrap();
+    assert_eq!(
+        ban_nets(&out),
+        [(host, Duration::from_secs(600), 1)],
+        "{out:?}"
+    );
+    assert_eq!(narrowed(&out).map(|n| n.holds), Some(Spared::PeerNoBan));
+}
+
 #[test]
 fn an_ipv6_scanner_is_banned_with_its_64_and_its_neighbours_count_as_banned() {
     let mut ins = inspector6();
     let net: IpNet = "2001:db8:1:2::/64".parse().unwrap();
-    let first = scanner6(&mut ins, "2001:db8:1:2::7", 1, 0);
+    let first = scan6(&mut ins, "2001:db8:1:2::7", 1, 0);
     assert_eq!(
         ban_nets(&first),
         [(net, Duration::from_secs(600), 1)],
@@ -397,14 +515,14 @@ fn an_ipv6_scanner_is_banned_with_its_64_and_its_neighbours_count_as_banned() {
     assert!(!ins.is_banned("2001:db8:1:3::7".parse().unwrap(), at(1)));
     // A rotated address of the same /64 (seen in observe mode, or before
     // the kernel had the ban): no second ban.
-    let rotated = scanner6(&mut ins, "2001:db8:1:2::8", 2, 5);
+    let rotated = scan6(&mut ins, "2001:db8:1:2::8", 200, 5);
     assert!(ban_nets(&rotated).is_empty(), "{rotated:?}");
     assert_eq!(verdicts(&rotated), [Verdict::Spare(Spared::AlreadyBanned)]);
     // The ban ends: both addresses are armed again, and the next abuse
     // from the /64 is its second offence.
     ins.tick(at(601));
     assert!(!ins.is_banned("2001:db8:1:2::8".parse().unwrap(), at(601)));
-    let again = scanner6(&mut ins, "2001:db8:1:2::8", 3, 700);
+    let again = scan6(&mut ins, "2001:db8:1:2::8", 300, 700);
     assert_eq!(
         ban_nets(&again),
         [(net, Duration::from_secs(1200), 2)],
@@ -414,7 +532,7 @@ fn an_ipv6_scanner_is_banned_with_its_64_and_its_neighbours_count_as_banned() {
     assert!(ins.lifted(net, at(710)));
     assert!(!ins.is_banned("2001:db8:1:2::7".parse().unwrap(), at(711)));
     assert_eq!(
-        ban_nets(&scanner6(&mut ins, "2001:db8:1:2::7", 4, 720)).len(),
+        ban_nets(&scan6(&mut ins, "2001:db8:1:2::7", 400, 720)).len(),
         1
     );
 }
