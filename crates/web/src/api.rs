@@ -264,9 +264,9 @@ async fn lift_ban(
     Path(ip): Path<String>,
     Query(q): Query<SiteQuery>,
 ) -> ApiResult<BanChange> {
-    let ip = parse_ip(&ip)?;
+    let target = parse_target(&ip)?;
     let site = q.site().unwrap_or(&st.config().bans.site).to_owned();
-    Ok(Json(ban::lift(&st, &who.actor, &site, ip).await?))
+    Ok(Json(ban::lift(&st, &who.actor, &site, target).await?))
 }
 
 async fn sites(State(st): State<AppState>) -> ApiResult<Vec<SiteView>> {

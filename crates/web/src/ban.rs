@@ -115,10 +115,11 @@ pub async fn lift(
     st: &AppState,
     actor: &str,
     site: &str,
-    ip: IpAddr,
+    target: BanTarget,
 ) -> Result<BanChange, WebError> {
-    let lifted = st.store().lift_ban(site, ip, actor, now_ms()).await?;
-    let (applied, firewall_error) = apply(st, move |fw| lock(fw).unban(&[ip.into()])).await;
+    let lifted = st.store().lift_ban(site, target, actor, now_ms()).await?;
+    let net = target.net();
+    let (applied, firewall_error) = apply(st, move |fw| lock(fw).unban(&[net])).await;
     Ok(BanChange {
         id: 0,
         changed: !lifted.is_empty(),

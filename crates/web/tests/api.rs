@@ -377,6 +377,17 @@ async fn api_filters_and_bans_with_tokens(a: App) {
     );
     assert_eq!(lift(&a, "2001:db8:66:1::5").await["changed"], true);
     assert!(!a.fw.lock().unwrap().is_banned(ip("2001:db8:66:1::77")));
+    // A network row is lifted by its network (the path's `/` encoded).
+    let net = serde_json::json!({"ip": "2001:db8:66:2::/64", "duration": "1h"});
+    let r = send(
+        &a.router,
+        bearer("POST", "/api/v1/bans", RW_TOKEN, Some(net)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert!(a.fw.lock().unwrap().is_banned(ip("2001:db8:66:2::1")));
+    assert_eq!(lift(&a, "2001:db8:66:2::%2F64").await["changed"], true);
+    assert!(!a.fw.lock().unwrap().is_banned(ip("2001:db8:66:2::1")));
     // Too wide: an IPv4 network, an IPv6 network wider than /48, nonsense.
     for wide in ["198.51.100.0/24", "2001:db8::/32", "2001:db8::/64x"] {
         let body = serde_json::json!({"ip": wide});

@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::ban::{self, BanChange, BanRequest};
 use crate::clock::now_ms;
 use crate::state::AppState;
-use crate::view::{parse_ip, parse_target};
+use crate::view::parse_target;
 
 #[derive(Template)]
 #[template(path = "bans.html")]
@@ -160,11 +160,11 @@ pub(crate) async fn lift(
     Extension(who): Extension<Principal>,
     Form(f): Form<LiftForm>,
 ) -> Response {
-    let ip = match parse_ip(&f.ip) {
-        Ok(ip) => ip,
+    let target = match parse_target(&f.ip) {
+        Ok(t) => t,
         Err(e) => return failed(&e),
     };
-    match ban::lift(&st, &who.actor, f.site.trim(), ip).await {
+    match ban::lift(&st, &who.actor, f.site.trim(), target).await {
         Ok(c) => back(
             if c.changed { "lifted" } else { "not-active" },
             &f.ip,
