@@ -58,8 +58,8 @@ pub struct DiagnoseArgs {
     /// of this machine (`ps`) while diagnose runs: prefer --token-file.
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
-    /// Read the reflector's token from this file (its first line; a
-    /// trailing newline is dropped), so it stays off the command line.
+    /// Read the reflector's token from this file (its first line,
+    /// trimmed), so it stays off the command line.
     #[arg(long, value_name = "PATH", conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
     /// Seconds of live capture for local evidence; 0 skips it. At most 300.
@@ -116,8 +116,8 @@ pub struct ReflectorArgs {
     /// Check the config and exit.
     #[arg(long)]
     pub check: bool,
-    /// The shared token diagnose must send, read from this file (a trailing
-    /// newline is dropped); overrides `auth.token` and `auth.token_file`.
+    /// The shared token diagnose must send, read from this file (its first
+    /// line, trimmed); overrides `auth.token` and `auth.token_file`.
     /// With systemd: `LoadCredential=token:/etc/ghostguard/reflector.token`
     /// and `--token-file ${CREDENTIALS_DIRECTORY}/token`.
     #[arg(long, value_name = "PATH")]

@@ -6,23 +6,24 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use ghostguard_diagnose::config::token_ok;
 
-/// The token in `path`: the file's text without its trailing newline.
+/// The token in `path`: its first line, trimmed (as the reflector's
+/// `auth.token_file` always read it; later lines are ignored).
 ///
 /// # Errors
-/// The file cannot be read, is empty, or does not hold one usable token
-/// (1 to 128 printable characters, no spaces, one line); each error names
-/// the file.
+/// The file cannot be read, its first line is empty, or it is not a usable
+/// token (1 to 128 printable characters, no spaces); each error names the
+/// file.
 pub fn read_token_file(path: &Path) -> Result<String> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read token file {}", path.display()))?;
-    let token = text.trim_end_matches(['\n', '\r']);
-    if token.trim().is_empty() {
+    let token = text.lines().next().unwrap_or_default().trim();
+    if token.is_empty() {
         bail!("token file {} is empty", path.display());
     }
     if !token_ok(token) {
         bail!(
-            "token file {}: not a usable token (one line of 1 to 128 printable characters, \
-             no spaces)",
+            "token file {}: its first line is not a usable token (1 to 128 printable \
+             characters, no spaces)",
             path.display()
         );
     }
@@ -51,10 +52,14 @@ mod tests {
             "s3cret-42"
         );
         assert_eq!(read_token_file(&file("bare", "abc")).unwrap(), "abc");
+        assert_eq!(
+            read_token_file(&file("two", " abc \n# rotated on 2026-11-01\n")).unwrap(),
+            "abc"
+        );
         for (name, text, says) in [
             ("empty", "", "is empty"),
             ("blank", "\n\n", "is empty"),
-            ("two", "abc\ndef\n", "not a usable token"),
+            ("first-blank", "\nabc\n", "is empty"),
             ("space", "a b\n", "not a usable token"),
         ] {
             let err = read_token_file(&file(name, text)).unwrap_err().to_string();
