@@ -72,6 +72,10 @@ pub struct FeedQuery {
     pub site: Option<String>,
     /// Include active bans (default: `feed.include_bans`).
     pub bans: Option<bool>,
+    /// Include IPv6 prefix bans as networks (`2001:db8:1:2::/64`; default
+    /// true). `false` for consumers that take single addresses only
+    /// (ipset `hash:ip`).
+    pub networks: Option<bool>,
 }
 
 /// The feed formats.
@@ -146,6 +150,7 @@ pub async fn entries(
     let mut list: Vec<Entry> = out
         .into_values()
         .filter(|e| q.family.admits(e.ip.addr()))
+        .filter(|e| q.networks.unwrap_or(true) || e.ip.is_host())
         .filter(|e| crate::ban::bannable(e.ip.addr()))
         .filter(|e| {
             !cfg.exclude

@@ -492,6 +492,19 @@ async fn feed_formats_and_options(a: App) {
         send(&a.router, feed("?max_age=soon")).await.status(),
         StatusCode::BAD_REQUEST
     );
+    // An IPv6 prefix ban is published as its network, unless networks=false.
+    let net = serde_json::json!({"ip": "2001:db8:66:7::/64"});
+    let r = send(
+        &a.router,
+        bearer("POST", "/api/v1/bans", RW_TOKEN, Some(net)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let all = body_text(send(&a.router, feed("?family=v6")).await).await;
+    assert!(all.lines().any(|l| l == "2001:db8:66:7::/64"), "{all}");
+    let hosts = body_text(send(&a.router, feed("?family=v6&networks=false")).await).await;
+    assert!(!hosts.contains('/'), "{hosts}");
+    assert!(hosts.contains("2001:db8:bad::15"), "{hosts}");
     let pf = body_text(
         send(
             &a.router,
