@@ -42,7 +42,7 @@ fn prefix_bans_are_listed_and_lifted_by_any_address_inside() {
     std::fs::write(
         &cfg,
         format!(
-            "mode = \"monitor\"\nsite = \"test\"\n[network]\nprotected = [\"192.168.1.0/24\"]\n\
+            "mode = \"monitor\"\nsite = \"test\"\n[network]\nprotected = [\"192.168.1.0/24\"]\nlan = [\"2001:db8:200::/56\"]\n\
              [trusted]\nservers = [\"2001:db8:7::5\"]\n\
              [inspect]\nhep_listen = [\"127.0.0.1:9\"]\n\
              [store]\nurl = \"sqlite://{}/gg.db\"\n",
@@ -67,6 +67,7 @@ fn prefix_bans_are_listed_and_lifted_by_any_address_inside() {
         ("2001:db8::/32", "at most a /48"),
         ("203.0.113.0/24", "single addresses"),
         ("2001:db8:7::/64", "holding a trusted server"),
+        ("2001:db8:200:7::/64", "overlapping the LAN"),
         ("2001:db8::zz", "not an IP address or network"),
     ] {
         let out = run(c, &["add", target]);

@@ -104,7 +104,8 @@ const NFLOG_SNAPLEN: u32 = 65_535;
 
 /// Addresses the guard must never ban, whatever the store or an operator
 /// says: the trusted servers, the allowlist and the protected phones. A
-/// network (an IPv6 prefix ban) is refused when it holds one of them.
+/// network (an IPv6 prefix ban) is refused when it holds one of them or
+/// overlaps the LAN.
 pub(crate) fn never_banned(
     cfg: &GuardConfig,
     trusted: &[IpNet],
@@ -125,6 +126,9 @@ pub(crate) fn never_banned(
         (false, true, ..) => Some("a network holding a trusted server"),
         (false, _, true, _) => Some("a network holding an allowlisted address"),
         (false, .., true) => Some("a network holding a protected phone or network"),
+        // A prefix ban over the LAN (`network.lan`), as the policy refuses
+        // for the guard's own bans.
+        (false, ..) if in_any(&cfg.network.lan) => Some("a network overlapping the LAN"),
         _ => None,
     }
 }
