@@ -84,4 +84,15 @@ fn prefix_bans_are_listed_and_lifted_by_any_address_inside() {
     assert_eq!(listed(c, None), ["203.0.113.5", "2001:db8:9::9"]);
     assert!(run(c, &["del", "2001:db8:9::/48"]).status.success());
     assert_eq!(listed(c, None), ["203.0.113.5"]);
+
+    // An operator's /48 stays when an address banned inside it is lifted.
+    for target in ["2001:db8:5::/48", "2001:db8:5:1::6"] {
+        assert!(run(c, &["add", target, "--time", "1h"]).status.success());
+    }
+    let out = run(c, &["del", "2001:db8:5:1::6"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("lifted the ban of 2001:db8:5:1::6\n"),
+        "only the address's own ban"
+    );
+    assert_eq!(listed(c, None), ["203.0.113.5", "2001:db8:5::/48"]);
 }

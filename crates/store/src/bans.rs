@@ -88,10 +88,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Lifts the active bans on `site` that overlap `target` at `at`: its
-    /// own, the prefix ban of a network around it (lifting an address
-    /// lifts its /64 ban) and, for a network, the bans inside it. Returns
-    /// what was lifted.
+    /// Lifts the active bans on `site` about `target` at `at`: its own
+    /// ban and, for a network, the bans inside it. Only when neither
+    /// exists, the bans of the networks around it (lifting an address
+    /// inside an automatic /64 ban lifts that /64); a wider ban that an
+    /// operator made on purpose stays when the narrower one is lifted.
+    /// Returns what was lifted.
     ///
     /// # Errors
     /// [`StoreError::Invalid`], [`StoreError::Query`].
@@ -116,13 +118,20 @@ impl Store {
         sql.push(" AND ").push(ACTIVE).bind(Arg::I64(at)).push(")");
         let mut tx = self.begin_write().await.map_err(StoreError::query(OP))?;
         let rows = sql.fetch_all_in(&mut tx, OP).await?;
-        let mut lifted = Vec::new();
+        let mut found = Vec::with_capacity(rows.len());
         for row in &rows {
             let ip = get_target(row, OP, "ip")?;
-            if !ip.overlaps(target) {
-                continue;
+            if ip.overlaps(target) {
+                found.push((get::<i64>(row, OP, "id")?, ip));
             }
-            let id: i64 = get(row, OP, "id")?;
+        }
+        // Its own and those inside it; else those around it.
+        let inside = |ip: &BanTarget| target.net().contains(&ip.net());
+        if found.iter().any(|(_, ip)| inside(ip)) {
+            found.retain(|(_, ip)| inside(ip));
+        }
+        let mut lifted = Vec::new();
+        for (id, ip) in found {
             sqlx::query("UPDATE bans SET lifted_at = $1, lifted_by = $2 WHERE id = $3")
                 .bind(at)
                 .bind(actor)

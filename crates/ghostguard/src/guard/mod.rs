@@ -102,6 +102,14 @@ pub fn firewall_spec(cfg: &GuardConfig, trusted: &[IpNet]) -> Result<Option<Fire
 /// Bytes NFLOG copies of each packet: all of it.
 const NFLOG_SNAPLEN: u32 = 65_535;
 
+/// The kernel time left of a stored ban expiring at `expires_at` (`None`:
+/// until lifted) at `now`.
+pub(crate) fn ttl_left(expires_at: Option<i64>, now: i64) -> Duration {
+    expires_at.map_or(fw::MAX_BAN_TTL, |e| {
+        Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
+    })
+}
+
 /// Addresses the guard must never ban, whatever the store or an operator
 /// says: the trusted servers, the allowlist and the protected phones. A
 /// network (an IPv6 prefix ban) is refused when it holds one of them.
@@ -271,9 +279,7 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                 stale.push(b.ip.net());
                 continue;
             }
-            let ttl = b.expires_at.map_or(fw::MAX_BAN_TTL, |e| {
-                Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
-            });
+            let ttl = ttl_left(b.expires_at, now);
             restore.push(fw::Ban {
                 net: b.ip.net(),
                 ttl,
@@ -460,9 +466,7 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                                 eprintln!("ghostguard: ignoring the {} ban of {}: it is {why}", b.origin, b.ip);
                                 continue;
                             }
-                            let ttl = b.expires_at.map_or(fw::MAX_BAN_TTL, |e| {
-                                Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
-                            });
+                            let ttl = ttl_left(b.expires_at, now);
                             bans.push((fw::Ban { net: b.ip.net(), ttl }, sources::now()));
                         }
                         if added_ids.len() > 100_000 {
