@@ -288,6 +288,8 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
         if !stale.is_empty() {
             nft.unban(&stale).context("cannot lift stale bans")?;
         }
+        // A row the kernel cannot hold is skipped, not a reason to stop.
+        restore.retain(workers::bannable);
         for chunk in restore.chunks(5_000) {
             nft.ban(chunk).context("cannot restore bans")?;
         }

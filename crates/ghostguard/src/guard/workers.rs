@@ -224,8 +224,27 @@ pub(super) fn spawn_firewall(
     })
 }
 
+/// Whether the kernel can hold `ban`; a refused one (an IPv4 network or a
+/// too wide IPv6 one, from a store row another tool wrote) is logged and
+/// left out, so that it does not stop the bans batched with it.
+pub(super) fn bannable(ban: &fw::Ban) -> bool {
+    match fw::ban_net(fw::Step::Ban, ban.net) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("ghostguard: warning: skipping a ban: {e}");
+            false
+        }
+    }
+}
+
 fn apply_bans(f: &mut dyn Firewall, bans: &[(fw::Ban, Timestamp)], counters: &Counters) {
-    let list: Vec<fw::Ban> = bans.iter().map(|(b, _)| *b).collect();
+    let list: Vec<fw::Ban> = bans.iter().map(|(b, _)| *b).filter(bannable).collect();
+    let refused = bans.len() - list.len();
+    if refused > 0 {
+        counters
+            .ban_errors
+            .fetch_add(refused as u64, Ordering::Relaxed);
+    }
     match f.ban(&list) {
         Ok(()) => {
             counters
@@ -242,5 +261,39 @@ fn apply_bans(f: &mut dyn Firewall, bans: &[(fw::Ban, Timestamp)], counters: &Co
             counters.ban_errors.fetch_add(1, Ordering::Relaxed);
             eprintln!("ghostguard: firewall: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_ban_does_not_stop_the_batch() {
+        let mut f = fw::Memory::new();
+        f.install(&FirewallSpec::new(fw::Mode::Host, fw::Policy::Enforce))
+            .unwrap();
+        let counters = Counters::default();
+        let ban = |net: &str| {
+            (
+                fw::Ban {
+                    net: net.parse().unwrap(),
+                    ttl: Duration::from_secs(60),
+                },
+                sources::now(),
+            )
+        };
+        let batch = [
+            ban("203.0.113.7/32"),
+            ban("198.51.100.0/24"),
+            ban("2001:db8::/40"),
+            ban("2001:db8:1:2::/64"),
+        ];
+        apply_bans(&mut f, &batch, &counters);
+        assert!(f.is_banned("203.0.113.7".parse().unwrap()));
+        assert!(f.is_banned("2001:db8:1:2::9".parse().unwrap()));
+        assert!(!f.is_banned("198.51.100.1".parse().unwrap()));
+        assert_eq!(counters.bans_applied.load(Ordering::Relaxed), 2);
+        assert_eq!(counters.ban_errors.load(Ordering::Relaxed), 2);
     }
 }
