@@ -110,6 +110,12 @@ pub(crate) fn ttl_left(expires_at: Option<i64>, now: i64) -> Duration {
     })
 }
 
+/// The end of a stored ban expiring at `expires_at` (`None`: until lifted).
+fn until(expires_at: Option<i64>) -> Timestamp {
+    let ms = expires_at.unwrap_or(i64::MAX / 2_000_000);
+    Timestamp::from_nanos(ms.saturating_mul(1_000_000))
+}
+
 /// Addresses the guard must never ban, whatever the store or an operator
 /// says: the trusted servers, the allowlist and the protected phones. A
 /// network (an IPv6 prefix ban) is refused when it holds one of them.
@@ -219,11 +225,7 @@ async fn inspector(
     let history = ban_history(store, cfg).await?;
     let mut ins = Inspector::new(cfg, rules, nets, &history)?;
     for b in store.active_bans(cfg.site(), now_ms()).await? {
-        let until = b.expires_at.unwrap_or(i64::MAX / 2_000_000);
-        ins.note_ban(
-            b.ip.net(),
-            Timestamp::from_nanos(until.saturating_mul(1_000_000)),
-        );
+        ins.note_ban(b.ip.net(), until(b.expires_at));
     }
     Ok(ins)
 }
@@ -457,7 +459,6 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                     .await;
                 match added {
                     Ok(list) => {
-                        let now = now_ms();
                         let mut bans = Vec::new();
                         for b in list {
                             if b.origin == BanOrigin::Auto || !added_ids.insert(b.id) {
@@ -468,15 +469,14 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                                 eprintln!("ghostguard: ignoring the {} ban of {}: it is {why}", b.origin, b.ip);
                                 continue;
                             }
-                            let ttl = ttl_left(b.expires_at, now);
-                            bans.push((fw::Ban { net: b.ip.net(), ttl }, sources::now()));
+                            bans.push((b.ip.net(), until(b.expires_at)));
                         }
                         if added_ids.len() > 100_000 {
                             added_ids.clear();
                         }
-                        if !bans.is_empty() && let Some(tx) = &fw_tx {
+                        if !bans.is_empty() {
                             eprintln!("ghostguard: {} bans added outside the daemon applied", bans.len());
-                            let _ = tx.send(FwCmd::Ban(bans));
+                            let _ = ctl_tx.send(Control::Added(bans));
                         }
                     }
                     Err(e) => store_error(&counters, "added bans", &e),

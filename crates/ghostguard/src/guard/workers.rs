@@ -28,6 +28,10 @@ pub(super) enum Control {
     Trusted(Vec<IpNet>),
     /// An operator lifted a ban at this time (ms since the epoch).
     Lifted(IpNet, i64),
+    /// Bans made outside the daemon (store rows), each with its end: the
+    /// inspector knows them (to put them back after a lift inside them),
+    /// then the firewall applies them.
+    Added(Vec<(IpNet, Timestamp)>),
     Replace(Box<Inspector>),
 }
 
@@ -90,10 +94,26 @@ pub(super) fn spawn_inspector(
                         // lift) and sends the unban in order with its bans.
                         Control::Lifted(net, at) => {
                             let at = Timestamp::from_nanos(at.saturating_mul(1_000_000));
-                            if ins.lifted(net, at)
+                            if let Some(keep) = ins.lifted(net, at)
                                 && let Some(tx) = &fw_tx
                             {
                                 let _ = tx.send(FwCmd::Unban(vec![net]));
+                                let again = still_in_force(keep, sources::now());
+                                if !again.is_empty() {
+                                    let _ = tx.send(FwCmd::Ban(again));
+                                }
+                            }
+                        }
+                        Control::Added(list) => {
+                            let now = sources::now();
+                            for (net, until) in &list {
+                                ins.note_ban(*net, *until);
+                            }
+                            let bans = still_in_force(list, now);
+                            if !bans.is_empty()
+                                && let Some(tx) = &fw_tx
+                            {
+                                let _ = tx.send(FwCmd::Ban(bans));
                             }
                         }
                         Control::Replace(new) => {
@@ -141,6 +161,19 @@ pub(super) fn spawn_inspector(
             }
             dispatch(&mut out, fw_tx.as_ref(), &eff_tx, &counters);
         })?)
+}
+
+/// Bans for the kernel from networks and their ends: the time left at
+/// `now` (those over are left out).
+fn still_in_force(list: Vec<(IpNet, Timestamp)>, now: Timestamp) -> Vec<(fw::Ban, Timestamp)> {
+    list.into_iter()
+        .filter(|(_, end)| *end > now)
+        .map(|(net, end)| {
+            let nanos = u64::try_from(end.since(now).as_nanos()).unwrap_or(0);
+            let ttl = Duration::from_nanos(nanos).min(fw::MAX_BAN_TTL);
+            (fw::Ban { net, ttl }, now)
+        })
+        .collect()
 }
 
 /// Bans to the firewall thread at once (one command per call), everything
