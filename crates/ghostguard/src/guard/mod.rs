@@ -13,6 +13,8 @@
 //! stops or dies; `guard --remove` deletes it.
 
 mod effects;
+#[cfg(test)]
+mod tests;
 mod workers;
 
 use std::collections::{HashSet, VecDeque};
@@ -223,11 +225,31 @@ async fn inspector(
     nets: Vec<IpNet>,
 ) -> Result<Inspector> {
     let history = ban_history(store, cfg).await?;
-    let mut ins = Inspector::new(cfg, rules, nets, &history)?;
-    for b in store.active_bans(cfg.site(), now_ms()).await? {
-        ins.note_ban(b.ip.net(), until(b.expires_at));
-    }
+    let mut ins = Inspector::new(cfg, rules, nets.clone(), &history)?;
+    let active = store.active_bans(cfg.site(), now_ms()).await?;
+    note_in_force(
+        &mut ins,
+        cfg,
+        &nets,
+        active.iter().map(|b| (b.ip, b.expires_at)),
+    );
     Ok(ins)
+}
+
+/// Tells the inspector the stored bans in force, less those the guard
+/// does not restore (they would cover a trusted, allowed or protected
+/// address): attackers there are not "banned already".
+fn note_in_force(
+    ins: &mut Inspector,
+    cfg: &GuardConfig,
+    trusted: &[IpNet],
+    bans: impl IntoIterator<Item = (BanTarget, Option<i64>)>,
+) {
+    for (target, expires_at) in bans {
+        if never_banned(cfg, trusted, target).is_none() {
+            ins.note_ban(target.net(), until(expires_at));
+        }
+    }
 }
 
 /// What a reload may not change while running.
