@@ -41,14 +41,18 @@ impl Store {
         let actor = validate::ident("actor", &ban.actor)?;
         let reason = validate::text(&ban.reason);
         let ip = ban.ip.to_string();
+        // An older row may hold an IPv4 address in its IPv4-mapped form.
+        let texts = ban.ip.stored_texts();
+        let old_form = texts.last().unwrap_or(&ip);
         let mut tx = self.begin_write().await.map_err(err)?;
         let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, expires_at FROM bans WHERE site = $1 AND ip = $2 AND {ACTIVE}$3) \
-             ORDER BY id DESC LIMIT 1"
+            "SELECT id, expires_at FROM bans WHERE site = $1 AND ip IN ($2, $4) \
+             AND {ACTIVE}$3) ORDER BY id DESC LIMIT 1"
         )))
         .bind(site)
         .bind(ip.as_str())
         .bind(ban.created_at)
+        .bind(old_form.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(StoreError::query(OP))?;
@@ -197,9 +201,9 @@ impl Store {
         target: impl Into<BanTarget>,
         since: UnixMillis,
     ) -> Result<u64> {
-        let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM bans WHERE ip = ");
-        sql.bind(Arg::Text(target.into().to_string()));
-        sql.eq_text("site", site)
+        let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM bans WHERE 1 = 1");
+        sql.in_text("ip", &target.into().stored_texts())
+            .eq_text("site", site)
             .cmp_i64("created_at", ">=", Some(since));
         let row = sql.fetch_one(self.pool(), "ban_history_count").await?;
         get_u64(&row, "ban_history_count", "n")
