@@ -301,6 +301,59 @@ fn apply_bans(f: &mut dyn Firewall, bans: &[(fw::Ban, Timestamp)], counters: &Co
 mod tests {
     use super::*;
 
+    /// A lift of an address inside an operator's /48 (made outside the
+    /// daemon): its element goes, and the /48, merged with it in the
+    /// kernel, is put back.
+    #[test]
+    fn a_lift_inside_a_wider_ban_puts_the_wider_one_back() {
+        let cfg = ghostguard_guard::GuardConfig::parse(
+            "mode = \"host\"\n[network]\nprotected = [\"192.0.2.10/32\"]\n",
+        )
+        .unwrap();
+        let ins = Inspector::new(
+            &cfg,
+            ghostguard_engine::Rules::default_rules().unwrap(),
+            vec![],
+            &[],
+        )
+        .unwrap();
+        let (_batch_tx, batches) = crossbeam_channel::unbounded();
+        let (ctl_tx, control) = crossbeam_channel::unbounded();
+        let (fw_tx, fw_rx) = crossbeam_channel::unbounded();
+        let (eff_tx, _eff_rx) = tokio::sync::mpsc::channel(16);
+        let stop = Arc::new(AtomicBool::new(false));
+        let io = InspectorIo {
+            batches,
+            control,
+            fw_tx: Some(fw_tx),
+            eff_tx,
+        };
+        let thread =
+            spawn_inspector(ins, io, stop.clone(), Arc::default(), Arc::default()).unwrap();
+        let wide: IpNet = "2001:db8:5::/48".parse().unwrap();
+        let host: IpNet = "2001:db8:5:1::6/128".parse().unwrap();
+        let hour = Timestamp::from_nanos(sources::now().as_nanos() + 3_600_000_000_000);
+        ctl_tx
+            .send(Control::Added(vec![(wide, hour), (host, hour)]))
+            .unwrap();
+        ctl_tx
+            .send(Control::Lifted(host, sources::now().as_millis()))
+            .unwrap();
+        let wait = Duration::from_secs(5);
+        assert!(matches!(fw_rx.recv_timeout(wait), Ok(FwCmd::Ban(b)) if b.len() == 2));
+        assert!(matches!(fw_rx.recv_timeout(wait), Ok(FwCmd::Unban(n)) if n == [host]));
+        match fw_rx.recv_timeout(wait) {
+            Ok(FwCmd::Ban(b)) => {
+                assert_eq!(b.len(), 1);
+                assert_eq!(b[0].0.net, wide);
+                assert!(b[0].0.ttl > Duration::from_secs(3_500));
+            }
+            _ => panic!("the /48 is not put back"),
+        }
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap();
+    }
+
     #[test]
     fn a_refused_ban_does_not_stop_the_batch() {
         let mut f = fw::Memory::new();
