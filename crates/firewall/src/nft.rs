@@ -155,6 +155,10 @@ impl Nft {
     }
 }
 
+/// How often a merged IPv6 ban batch is tried again after the elements
+/// it deletes changed (one timed out) since they were listed.
+const MERGE_TRIES: usize = 3;
+
 impl Firewall for Nft {
     fn install(&mut self, spec: &FirewallSpec) -> Result<(), FirewallError> {
         let ruleset = Ruleset::from_spec(spec)?;
@@ -185,18 +189,36 @@ impl Firewall for Nft {
         };
         // Most likely an IPv6 ban overlapping an element of `ban6` (the
         // interval set refuses it): read what overlaps, merge, once more.
+        // An element that timed out between the listing and the batch
+        // fails its delete: list again, a few times.
         let planned = plan::plan(bans)?;
         let v6: Vec<IpNet> = planned
             .keys()
             .copied()
             .filter(|n| matches!(n, IpNet::V6(_)))
             .collect();
-        let held = match self.overlapping6(Step::Ban, &v6) {
-            Ok(held) if !held.is_empty() => held,
-            _ => return Err(first),
-        };
-        let (deletes, adds) = plan::merge(&planned, &held);
-        self.apply(Step::Ban, &render::ban_merged(&adds, &deletes, add_renews))
+        let mut last = first;
+        for _ in 0..MERGE_TRIES {
+            let held = match self.overlapping6(Step::Ban, &v6) {
+                Ok(held) if !held.is_empty() => held,
+                Ok(_) if v6.is_empty() => return Err(last),
+                // Nothing overlaps (any more): the plain batch again.
+                Ok(_) => match self.apply(Step::Ban, &batch) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => {
+                        last = e;
+                        continue;
+                    }
+                },
+                Err(_) => return Err(last),
+            };
+            let (deletes, adds) = plan::merge(&planned, &held);
+            match self.apply(Step::Ban, &render::ban_merged(&adds, &deletes, add_renews)) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
     }
 
     fn unban(&mut self, nets: &[IpNet]) -> Result<(), FirewallError> {

@@ -236,6 +236,50 @@ fn nft_errors_name_the_step_the_command_and_the_cause() {
 
     let mut fine = fake_nft(&dir, "fine", "", "", 0);
     fine.ban(&ban).unwrap();
+
+    // The merged batch fails once (an element it deletes timed out since
+    // the listing): listed and merged again, not given up.
+    let runs = dir.join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    std::fs::write(
+        dir.join("ban6.json"),
+        r#"{"nftables": [{"metainfo": {}}, {"set": {"family": "inet", "name": "ban6",
+           "table": "ghostguard", "type": "ipv6_addr", "flags": ["interval", "timeout"],
+           "elem": [{"elem": {"val": "2001:db8:1:2::5", "timeout": 600, "expires": 599}}]}}]}"#,
+    )
+    .unwrap();
+    let path = dir.join("racing");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nd={}\nif [ \"$1\" = -f ]; then\n  n=$(ls \"$d/runs\" | wc -l)\n  \
+             cat > \"$d/runs/$n\"\n  [ \"$n\" -ge 2 ] && exit 0\n  \
+             echo 'Error: Could not process rule: No such file or directory' >&2\n  exit 1\nfi\n\
+             cat \"$d/ban6.json\"\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut racing = Nft::with_tools(Tools {
+        nft: path,
+        ..Tools::default()
+    });
+    racing
+        .ban(&[Ban {
+            net: net("2001:db8:1:2::/64"),
+            ttl: Duration::from_secs(60),
+        }])
+        .unwrap();
+    let last = std::fs::read_to_string(runs.join("2")).unwrap();
+    assert!(
+        last.contains("delete element inet ghostguard ban6 { 2001:db8:1:2::5 }")
+            && last.contains("2001:db8:1:2::/64"),
+        "{last}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

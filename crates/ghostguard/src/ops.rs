@@ -12,7 +12,9 @@ use ghostguard_guard::Mode;
 use ghostguard_guard::trusted::{Dns, TrustedServers};
 use ghostguard_store::{BanOrigin, GhostCallQuery, IncidentQuery, NewBan};
 
-use crate::guard::{cli_actor, firewall_spec, load_config, load_rules, never_banned, open_store};
+use crate::guard::{
+    cli_actor, firewall_spec, load_config, load_rules, never_banned, open_store, ttl_left,
+};
 use crate::guard_cli::{
     BansAction, BansArgs, CallsArgs, ConfigAction, ConfigArgs, IncidentsArgs, ListFormat,
     StatusArgs,
@@ -161,12 +163,32 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
         }
         BansAction::Del { ip } => {
             fw::ban_net(fw::Step::Unban, ip.net())?;
+            let now = now_ms();
+            let lifted = rt.block_on(store.lift_ban(&site, *ip, &cli_actor(), now))?;
             if kernel {
-                fw::Nft::new()
-                    .unban(&[ip.net()])
+                let gone: Vec<_> = if lifted.is_empty() {
+                    vec![*ip]
+                } else {
+                    lifted.clone()
+                };
+                // The adapter deletes every element overlapping what goes
+                // (a wider ban merged with it too): put back the bans
+                // still in force there.
+                let again: Vec<fw::Ban> = rt
+                    .block_on(store.active_bans(&site, now))?
+                    .into_iter()
+                    .filter(|b| gone.iter().any(|g| g.overlaps(b.ip)))
+                    .map(|b| fw::Ban {
+                        net: b.ip.net(),
+                        ttl: ttl_left(b.expires_at, now),
+                    })
+                    .collect();
+                let mut nft = fw::Nft::new();
+                nft.unban(&gone.iter().map(|g| g.net()).collect::<Vec<_>>())
                     .context("cannot lift the ban in the kernel (run as root)")?;
+                nft.ban(&again)
+                    .context("cannot keep the wider bans in the kernel")?;
             }
-            let lifted = rt.block_on(store.lift_ban(&site, *ip, &cli_actor(), now_ms()))?;
             if !lifted.is_empty() {
                 let what: Vec<String> = lifted.iter().map(ToString::to_string).collect();
                 println!("lifted the ban of {}", what.join(", "));

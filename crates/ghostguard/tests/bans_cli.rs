@@ -1,6 +1,8 @@
-//! `ghostguard bans` with IPv6 prefix bans, without root: a monitor-mode
-//! config (no kernel table) and a real SQLite store. An address finds and
-//! lifts the prefix ban around it; IPv4 stays one address per ban.
+//! `ghostguard bans` with IPv6 prefix bans and a real SQLite store: a
+//! monitor-mode config (no kernel table, no root) finds and lifts the
+//! prefix ban around an address, IPv4 stays one address per ban; as root,
+//! in a network namespace, the kernel keeps a wider ban when one inside
+//! it is lifted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Output};
@@ -85,4 +87,79 @@ fn prefix_bans_are_listed_and_lifted_by_any_address_inside() {
     assert_eq!(listed(c, None), ["203.0.113.5", "2001:db8:9::9"]);
     assert!(run(c, &["del", "2001:db8:9::/48"]).status.success());
     assert_eq!(listed(c, None), ["203.0.113.5"]);
+
+    // An operator's /48 stays when an address banned inside it is lifted.
+    for target in ["2001:db8:5::/48", "2001:db8:5:1::6"] {
+        assert!(run(c, &["add", target, "--time", "1h"]).status.success());
+    }
+    let out = run(c, &["del", "2001:db8:5:1::6"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("lifted the ban of 2001:db8:5:1::6\n"),
+        "only the address's own ban"
+    );
+    assert_eq!(listed(c, None), ["203.0.113.5", "2001:db8:5::/48"]);
+}
+
+/// In the kernel (a network namespace of its own, as root): lifting an
+/// address banned inside an operator's /48 removes its element, which the
+/// interval set had merged into the /48, and puts the /48 back.
+#[test]
+fn lifting_an_address_keeps_the_wider_ban_in_the_kernel() {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n");
+    let tools = ["nft", "unshare"].iter().all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !(root && tools) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "needs root, nft and unshare"
+        );
+        eprintln!(
+            "SKIP: lifting_an_address_keeps_the_wider_ban_in_the_kernel needs root, nft and unshare"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("guard.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "mode = \"host\"\npolicy = \"enforce\"\nsite = \"test\"\n\
+             [network]\nprotected = [\"192.0.2.10/32\"]\n\
+             [trusted]\nservers = [\"198.51.100.10\"]\n\
+             [inspect]\nhep_listen = [\"127.0.0.1:9\"]\n\
+             [store]\nurl = \"sqlite://{}/gg.db\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let c = cfg.display();
+    let script = format!(
+        "set -e\n{BIN} guard -c {c} --dry-run | nft -f -\n\
+         {BIN} bans -c {c} add 2001:db8:5::/48 --time 1h\n\
+         {BIN} bans -c {c} add 2001:db8:5:1::6 --time 1h\n\
+         {BIN} bans -c {c} del 2001:db8:5:1::6\n\
+         nft list set inet ghostguard ban6\n"
+    );
+    let out = Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success());
+    assert!(
+        text.contains("lifted the ban of 2001:db8:5:1::6\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2001:db8:5::/48 timeout"),
+        "the /48 stays: {text}"
+    );
 }

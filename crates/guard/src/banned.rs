@@ -92,6 +92,16 @@ impl Banned {
         self.map.remove(&net).map(|b| b.sources).unwrap_or_default()
     }
 
+    /// The bans in force at `now` that overlap `net` (around it or inside
+    /// it), other than its own, with their end.
+    pub(crate) fn overlapping(&self, net: IpNet, now: Timestamp) -> Vec<(IpNet, Timestamp)> {
+        self.map
+            .iter()
+            .filter(|(n, b)| **n != net && b.end > now && (n.contains(&net) || net.contains(*n)))
+            .map(|(n, b)| (*n, b.end))
+            .collect()
+    }
+
     /// The ban in force over `ip` at `now`: its own (an IPv4 address, an
     /// IPv6 address banned alone) or its network's.
     pub(crate) fn covering(&self, ip: IpAddr, now: Timestamp) -> Option<IpNet> {

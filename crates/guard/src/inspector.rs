@@ -418,21 +418,30 @@ impl Inspector {
     }
 
     /// An operator lifted the ban of `net` (an address or network) at
-    /// `at`: new abuse bans it again. Returns whether the kernel's element
-    /// must go too: not when this inspector banned `net` again after `at`
-    /// (the daemon learns of a lift from the store a moment later; by then
-    /// the source may be banned anew, and that ban must stay).
-    pub fn lifted(&mut self, net: IpNet, at: Timestamp) -> bool {
-        let rebanned = self
-            .offences
-            .get(&net)
-            .and_then(|v| v.last())
-            .is_some_and(|t| *t > at);
-        if rebanned {
-            return false;
+    /// `at`: new abuse bans it again. Returns what the kernel must do:
+    /// `None`, leave it (this inspector banned `net`, or a network around
+    /// it, again after `at`: the daemon learns of a lift from the store a
+    /// moment later, and that newer ban, which holds `net`'s element, must
+    /// stay); else remove `net`'s element and put back the returned bans,
+    /// still in force, that overlap it (the kernel adapter deletes every
+    /// overlapping element, a wider ban merged with `net` too), each with
+    /// its end.
+    pub fn lifted(&mut self, net: IpNet, at: Timestamp) -> Option<Vec<(IpNet, Timestamp)>> {
+        let banned_since = |n: &IpNet| {
+            self.offences
+                .get(n)
+                .and_then(|v| v.last())
+                .is_some_and(|t| *t > at)
+        };
+        if banned_since(&net) {
+            return None;
         }
+        let around = self.banned.overlapping(net, at);
+        let covered_anew = around
+            .iter()
+            .any(|(n, _)| n.contains(&net) && banned_since(n));
         self.end_ban(net);
-        true
+        (!covered_anew).then_some(around)
     }
 
     /// Whether `ip` is banned by this inspector right now (its own ban or

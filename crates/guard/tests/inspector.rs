@@ -330,13 +330,13 @@ fn a_lift_bans_again_on_new_abuse_but_a_late_lift_notice_keeps_the_newer_ban() {
     assert!(bans(&scan(&mut ins, 2, 5)).is_empty());
     // The operator lifts the ban at 10 s: the kernel element must go, and
     // the source is armed again.
-    assert!(ins.lifted(IpNet::from(ip), at(10)));
+    assert_eq!(ins.lifted(IpNet::from(ip), at(10)), Some(Vec::new()));
     assert!(!ins.is_banned(ip, at(11)));
     assert_eq!(bans(&scan(&mut ins, 3, 20)).len(), 1);
     assert!(ins.is_banned(ip, at(21)));
     // The same lift (10 s) seen again, or seen late after the new ban at
     // 20 s: the new ban stays, in the kernel and here.
-    assert!(!ins.lifted(IpNet::from(ip), at(10)));
+    assert_eq!(ins.lifted(IpNet::from(ip), at(10)), None);
     assert!(ins.is_banned(ip, at(21)));
 }
 
@@ -529,7 +529,7 @@ fn an_ipv6_scanner_is_banned_with_its_64_and_its_neighbours_count_as_banned() {
         "{again:?}"
     );
     // Lifting the /64 re-arms it at once.
-    assert!(ins.lifted(net, at(710)));
+    assert_eq!(ins.lifted(net, at(710)), Some(Vec::new()));
     assert!(!ins.is_banned("2001:db8:1:2::7".parse().unwrap(), at(711)));
     assert_eq!(
         ban_nets(&scan6(&mut ins, "2001:db8:1:2::7", 400, 720)).len(),
@@ -561,4 +561,31 @@ fn a_64_holding_the_trusted_provider_bans_the_address_only_and_says_why() {
         "the provider is not caught"
     );
     assert!(!ins.is_banned("2001:db8:7::67".parse().unwrap(), at));
+}
+
+#[test]
+fn a_late_lift_inside_a_newer_64_ban_keeps_it_and_a_lift_puts_back_wider_bans() {
+    let at = |secs: i64| Timestamp::from_parts(1_800_000_000 + secs, 0);
+    let host: IpNet = "2001:db8:1:2::5/128".parse().unwrap();
+    let net: IpNet = "2001:db8:1:2::/64".parse().unwrap();
+    // An operator banned ::5 and lifts it at 10 s; at 11 s ::6 scans and
+    // the /64 is banned (in the kernel it swallows ::5's element). The
+    // lift notice comes after: the /64 must stay.
+    let mut ins = inspector6();
+    ins.note_ban(host, at(900));
+    let banned = ban_nets(&scanner6(&mut ins, "2001:db8:1:2::6", 1, 11));
+    assert_eq!(banned.first().map(|b| b.0), Some(net), "{banned:?}");
+    assert_eq!(ins.lifted(host, at(10)), None);
+    assert!(ins.is_banned("2001:db8:1:2::6".parse().unwrap(), at(12)));
+
+    // An operator's /48 and a ban of an address inside it: lifting the
+    // address removes its element, and the /48 (merged with it in the
+    // kernel) is put back with its end.
+    let mut ins = inspector6();
+    let wide: IpNet = "2001:db8:1::/48".parse().unwrap();
+    ins.note_ban(wide, at(3_600));
+    ins.note_ban(host, at(900));
+    assert_eq!(ins.lifted(host, at(10)), Some(vec![(wide, at(3_600))]));
+    // Lifting the /48 puts back nothing of what lies inside once over.
+    assert_eq!(ins.lifted(wide, at(4_000)), Some(Vec::new()));
 }

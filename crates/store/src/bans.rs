@@ -41,14 +41,18 @@ impl Store {
         let actor = validate::ident("actor", &ban.actor)?;
         let reason = validate::text(&ban.reason);
         let ip = ban.ip.to_string();
+        // An older row may hold an IPv4 address in its IPv4-mapped form.
+        let texts = ban.ip.stored_texts();
+        let old_form = texts.last().unwrap_or(&ip);
         let mut tx = self.begin_write().await.map_err(err)?;
         let existing = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, expires_at FROM bans WHERE site = $1 AND ip = $2 AND {ACTIVE}$3) \
-             ORDER BY id DESC LIMIT 1"
+            "SELECT id, expires_at FROM bans WHERE site = $1 AND ip IN ($2, $4) \
+             AND {ACTIVE}$3) ORDER BY id DESC LIMIT 1"
         )))
         .bind(site)
         .bind(ip.as_str())
         .bind(ban.created_at)
+        .bind(old_form.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(StoreError::query(OP))?;
@@ -88,10 +92,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Lifts the active bans on `site` that overlap `target` at `at`: its
-    /// own, the prefix ban of a network around it (lifting an address
-    /// lifts its /64 ban) and, for a network, the bans inside it. Returns
-    /// what was lifted.
+    /// Lifts the active bans on `site` about `target` at `at`: its own
+    /// ban and, for a network, the bans inside it. Only when neither
+    /// exists, the bans of the networks around it (lifting an address
+    /// inside an automatic /64 ban lifts that /64); a wider ban that an
+    /// operator made on purpose stays when the narrower one is lifted.
+    /// Returns what was lifted.
     ///
     /// # Errors
     /// [`StoreError::Invalid`], [`StoreError::Query`].
@@ -116,13 +122,20 @@ impl Store {
         sql.push(" AND ").push(ACTIVE).bind(Arg::I64(at)).push(")");
         let mut tx = self.begin_write().await.map_err(StoreError::query(OP))?;
         let rows = sql.fetch_all_in(&mut tx, OP).await?;
-        let mut lifted = Vec::new();
+        let mut found = Vec::with_capacity(rows.len());
         for row in &rows {
             let ip = get_target(row, OP, "ip")?;
-            if !ip.overlaps(target) {
-                continue;
+            if ip.overlaps(target) {
+                found.push((get::<i64>(row, OP, "id")?, ip));
             }
-            let id: i64 = get(row, OP, "id")?;
+        }
+        // Its own and those inside it; else those around it.
+        let inside = |ip: &BanTarget| target.net().contains(&ip.net());
+        if found.iter().any(|(_, ip)| inside(ip)) {
+            found.retain(|(_, ip)| inside(ip));
+        }
+        let mut lifted = Vec::new();
+        for (id, ip) in found {
             sqlx::query("UPDATE bans SET lifted_at = $1, lifted_by = $2 WHERE id = $3")
                 .bind(at)
                 .bind(actor)
@@ -188,9 +201,9 @@ impl Store {
         target: impl Into<BanTarget>,
         since: UnixMillis,
     ) -> Result<u64> {
-        let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM bans WHERE ip = ");
-        sql.bind(Arg::Text(target.into().to_string()));
-        sql.eq_text("site", site)
+        let mut sql = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM bans WHERE 1 = 1");
+        sql.in_text("ip", &target.into().stored_texts())
+            .eq_text("site", site)
             .cmp_i64("created_at", ">=", Some(since));
         let row = sql.fetch_one(self.pool(), "ban_history_count").await?;
         get_u64(&row, "ban_history_count", "n")

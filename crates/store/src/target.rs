@@ -58,13 +58,26 @@ impl BanTarget {
         self.0.contains(&other.0) || other.0.contains(&self.0)
     }
 
+    /// The `ip` texts a ban of exactly this target may be stored as: its
+    /// own and, for an IPv4 address, the IPv4-mapped IPv6 form
+    /// (`::ffff:203.0.113.5`) that older versions wrote.
+    pub(crate) fn stored_texts(self) -> Vec<String> {
+        let mut texts = vec![self.to_string()];
+        if let IpNet::V4(v4) = self.0
+            && self.is_host()
+        {
+            texts.push(IpAddr::V6(v4.addr().to_ipv6_mapped()).to_string());
+        }
+        texts
+    }
+
     /// This target and every network that contains it, as stored text:
     /// the `ip` values of the bans that cover it.
     pub(crate) fn covering_texts(self) -> Vec<String> {
         (0..=self.0.prefix_len())
             .rev()
             .filter_map(|len| IpNet::new(self.0.addr(), len).ok())
-            .map(|n| BanTarget::new(n).to_string())
+            .flat_map(|n| BanTarget::new(n).stored_texts())
             .collect()
     }
 }
@@ -164,7 +177,9 @@ mod tests {
         assert_eq!(texts.len(), 129);
         assert_eq!(texts[0], "2001:db8:1:2::9");
         assert!(texts.contains(&"2001:db8:1:2::/64".to_owned()));
-        assert_eq!(t("203.0.113.5").covering_texts().len(), 33);
+        let texts = t("203.0.113.5").covering_texts();
+        assert_eq!(texts.len(), 34);
+        assert!(texts.contains(&"::ffff:203.0.113.5".to_owned()));
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! stops or dies; `guard --remove` deletes it.
 
 mod effects;
+#[cfg(test)]
+mod tests;
 mod workers;
 
 use std::collections::{HashSet, VecDeque};
@@ -101,6 +103,20 @@ pub fn firewall_spec(cfg: &GuardConfig, trusted: &[IpNet]) -> Result<Option<Fire
 
 /// Bytes NFLOG copies of each packet: all of it.
 const NFLOG_SNAPLEN: u32 = 65_535;
+
+/// The kernel time left of a stored ban expiring at `expires_at` (`None`:
+/// until lifted) at `now`.
+pub(crate) fn ttl_left(expires_at: Option<i64>, now: i64) -> Duration {
+    expires_at.map_or(fw::MAX_BAN_TTL, |e| {
+        Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
+    })
+}
+
+/// The end of a stored ban expiring at `expires_at` (`None`: until lifted).
+fn until(expires_at: Option<i64>) -> Timestamp {
+    let ms = expires_at.unwrap_or(i64::MAX / 2_000_000);
+    Timestamp::from_nanos(ms.saturating_mul(1_000_000))
+}
 
 /// Addresses the guard must never ban, whatever the store or an operator
 /// says: the trusted servers, the allowlist and the protected phones. A
@@ -213,15 +229,31 @@ async fn inspector(
     nets: Vec<IpNet>,
 ) -> Result<Inspector> {
     let history = ban_history(store, cfg).await?;
-    let mut ins = Inspector::new(cfg, rules, nets, &history)?;
-    for b in store.active_bans(cfg.site(), now_ms()).await? {
-        let until = b.expires_at.unwrap_or(i64::MAX / 2_000_000);
-        ins.note_ban(
-            b.ip.net(),
-            Timestamp::from_nanos(until.saturating_mul(1_000_000)),
-        );
-    }
+    let mut ins = Inspector::new(cfg, rules, nets.clone(), &history)?;
+    let active = store.active_bans(cfg.site(), now_ms()).await?;
+    note_in_force(
+        &mut ins,
+        cfg,
+        &nets,
+        active.iter().map(|b| (b.ip, b.expires_at)),
+    );
     Ok(ins)
+}
+
+/// Tells the inspector the stored bans in force, less those the guard
+/// does not restore (they would cover a trusted, allowed or protected
+/// address): attackers there are not "banned already".
+fn note_in_force(
+    ins: &mut Inspector,
+    cfg: &GuardConfig,
+    trusted: &[IpNet],
+    bans: impl IntoIterator<Item = (BanTarget, Option<i64>)>,
+) {
+    for (target, expires_at) in bans {
+        if never_banned(cfg, trusted, target).is_none() {
+            ins.note_ban(target.net(), until(expires_at));
+        }
+    }
 }
 
 /// What a reload may not change while running.
@@ -275,9 +307,7 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                 stale.push(b.ip.net());
                 continue;
             }
-            let ttl = b.expires_at.map_or(fw::MAX_BAN_TTL, |e| {
-                Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
-            });
+            let ttl = ttl_left(b.expires_at, now);
             restore.push(fw::Ban {
                 net: b.ip.net(),
                 ttl,
@@ -286,6 +316,8 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
         if !stale.is_empty() {
             nft.unban(&stale).context("cannot lift stale bans")?;
         }
+        // A row the kernel cannot hold is skipped, not a reason to stop.
+        restore.retain(workers::bannable);
         for chunk in restore.chunks(5_000) {
             nft.ban(chunk).context("cannot restore bans")?;
         }
@@ -453,7 +485,6 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                     .await;
                 match added {
                     Ok(list) => {
-                        let now = now_ms();
                         let mut bans = Vec::new();
                         for b in list {
                             if b.origin == BanOrigin::Auto || !added_ids.insert(b.id) {
@@ -464,17 +495,14 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                                 eprintln!("ghostguard: ignoring the {} ban of {}: it is {why}", b.origin, b.ip);
                                 continue;
                             }
-                            let ttl = b.expires_at.map_or(fw::MAX_BAN_TTL, |e| {
-                                Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
-                            });
-                            bans.push((fw::Ban { net: b.ip.net(), ttl }, sources::now()));
+                            bans.push((b.ip.net(), until(b.expires_at)));
                         }
                         if added_ids.len() > 100_000 {
                             added_ids.clear();
                         }
-                        if !bans.is_empty() && let Some(tx) = &fw_tx {
+                        if !bans.is_empty() {
                             eprintln!("ghostguard: {} bans added outside the daemon applied", bans.len());
-                            let _ = tx.send(FwCmd::Ban(bans));
+                            let _ = ctl_tx.send(Control::Added(bans));
                         }
                     }
                     Err(e) => store_error(&counters, "added bans", &e),

@@ -28,6 +28,10 @@ pub(super) enum Control {
     Trusted(Vec<IpNet>),
     /// An operator lifted a ban at this time (ms since the epoch).
     Lifted(IpNet, i64),
+    /// Bans made outside the daemon (store rows), each with its end: the
+    /// inspector knows them (to put them back after a lift inside them),
+    /// then the firewall applies them.
+    Added(Vec<(IpNet, Timestamp)>),
     Replace(Box<Inspector>),
 }
 
@@ -90,10 +94,26 @@ pub(super) fn spawn_inspector(
                         // lift) and sends the unban in order with its bans.
                         Control::Lifted(net, at) => {
                             let at = Timestamp::from_nanos(at.saturating_mul(1_000_000));
-                            if ins.lifted(net, at)
+                            if let Some(keep) = ins.lifted(net, at)
                                 && let Some(tx) = &fw_tx
                             {
                                 let _ = tx.send(FwCmd::Unban(vec![net]));
+                                let again = still_in_force(keep, sources::now());
+                                if !again.is_empty() {
+                                    let _ = tx.send(FwCmd::Ban(again));
+                                }
+                            }
+                        }
+                        Control::Added(list) => {
+                            let now = sources::now();
+                            for (net, until) in &list {
+                                ins.note_ban(*net, *until);
+                            }
+                            let bans = still_in_force(list, now);
+                            if !bans.is_empty()
+                                && let Some(tx) = &fw_tx
+                            {
+                                let _ = tx.send(FwCmd::Ban(bans));
                             }
                         }
                         Control::Replace(new) => {
@@ -141,6 +161,19 @@ pub(super) fn spawn_inspector(
             }
             dispatch(&mut out, fw_tx.as_ref(), &eff_tx, &counters);
         })?)
+}
+
+/// Bans for the kernel from networks and their ends: the time left at
+/// `now` (those over are left out).
+fn still_in_force(list: Vec<(IpNet, Timestamp)>, now: Timestamp) -> Vec<(fw::Ban, Timestamp)> {
+    list.into_iter()
+        .filter(|(_, end)| *end > now)
+        .map(|(net, end)| {
+            let nanos = u64::try_from(end.since(now).as_nanos()).unwrap_or(0);
+            let ttl = Duration::from_nanos(nanos).min(fw::MAX_BAN_TTL);
+            (fw::Ban { net, ttl }, now)
+        })
+        .collect()
 }
 
 /// Bans to the firewall thread at once (one command per call), everything
@@ -224,8 +257,27 @@ pub(super) fn spawn_firewall(
     })
 }
 
+/// Whether the kernel can hold `ban`; a refused one (an IPv4 network or a
+/// too wide IPv6 one, from a store row another tool wrote) is logged and
+/// left out, so that it does not stop the bans batched with it.
+pub(super) fn bannable(ban: &fw::Ban) -> bool {
+    match fw::ban_net(fw::Step::Ban, ban.net) {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("ghostguard: warning: skipping a ban: {e}");
+            false
+        }
+    }
+}
+
 fn apply_bans(f: &mut dyn Firewall, bans: &[(fw::Ban, Timestamp)], counters: &Counters) {
-    let list: Vec<fw::Ban> = bans.iter().map(|(b, _)| *b).collect();
+    let list: Vec<fw::Ban> = bans.iter().map(|(b, _)| *b).filter(bannable).collect();
+    let refused = bans.len() - list.len();
+    if refused > 0 {
+        counters
+            .ban_errors
+            .fetch_add(refused as u64, Ordering::Relaxed);
+    }
     match f.ban(&list) {
         Ok(()) => {
             counters
@@ -242,5 +294,92 @@ fn apply_bans(f: &mut dyn Firewall, bans: &[(fw::Ban, Timestamp)], counters: &Co
             counters.ban_errors.fetch_add(1, Ordering::Relaxed);
             eprintln!("ghostguard: firewall: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lift of an address inside an operator's /48 (made outside the
+    /// daemon): its element goes, and the /48, merged with it in the
+    /// kernel, is put back.
+    #[test]
+    fn a_lift_inside_a_wider_ban_puts_the_wider_one_back() {
+        let cfg = ghostguard_guard::GuardConfig::parse(
+            "mode = \"host\"\n[network]\nprotected = [\"192.0.2.10/32\"]\n",
+        )
+        .unwrap();
+        let ins = Inspector::new(
+            &cfg,
+            ghostguard_engine::Rules::default_rules().unwrap(),
+            vec![],
+            &[],
+        )
+        .unwrap();
+        let (_batch_tx, batches) = crossbeam_channel::unbounded();
+        let (ctl_tx, control) = crossbeam_channel::unbounded();
+        let (fw_tx, fw_rx) = crossbeam_channel::unbounded();
+        let (eff_tx, _eff_rx) = tokio::sync::mpsc::channel(16);
+        let stop = Arc::new(AtomicBool::new(false));
+        let io = InspectorIo {
+            batches,
+            control,
+            fw_tx: Some(fw_tx),
+            eff_tx,
+        };
+        let thread =
+            spawn_inspector(ins, io, stop.clone(), Arc::default(), Arc::default()).unwrap();
+        let wide: IpNet = "2001:db8:5::/48".parse().unwrap();
+        let host: IpNet = "2001:db8:5:1::6/128".parse().unwrap();
+        let hour = Timestamp::from_nanos(sources::now().as_nanos() + 3_600_000_000_000);
+        ctl_tx
+            .send(Control::Added(vec![(wide, hour), (host, hour)]))
+            .unwrap();
+        ctl_tx
+            .send(Control::Lifted(host, sources::now().as_millis()))
+            .unwrap();
+        let wait = Duration::from_secs(5);
+        assert!(matches!(fw_rx.recv_timeout(wait), Ok(FwCmd::Ban(b)) if b.len() == 2));
+        assert!(matches!(fw_rx.recv_timeout(wait), Ok(FwCmd::Unban(n)) if n == [host]));
+        match fw_rx.recv_timeout(wait) {
+            Ok(FwCmd::Ban(b)) => {
+                assert_eq!(b.len(), 1);
+                assert_eq!(b[0].0.net, wide);
+                assert!(b[0].0.ttl > Duration::from_secs(3_500));
+            }
+            _ => panic!("the /48 is not put back"),
+        }
+        stop.store(true, Ordering::Relaxed);
+        thread.join().unwrap();
+    }
+
+    #[test]
+    fn a_refused_ban_does_not_stop_the_batch() {
+        let mut f = fw::Memory::new();
+        f.install(&FirewallSpec::new(fw::Mode::Host, fw::Policy::Enforce))
+            .unwrap();
+        let counters = Counters::default();
+        let ban = |net: &str| {
+            (
+                fw::Ban {
+                    net: net.parse().unwrap(),
+                    ttl: Duration::from_secs(60),
+                },
+                sources::now(),
+            )
+        };
+        let batch = [
+            ban("203.0.113.7/32"),
+            ban("198.51.100.0/24"),
+            ban("2001:db8::/40"),
+            ban("2001:db8:1:2::/64"),
+        ];
+        apply_bans(&mut f, &batch, &counters);
+        assert!(f.is_banned("203.0.113.7".parse().unwrap()));
+        assert!(f.is_banned("2001:db8:1:2::9".parse().unwrap()));
+        assert!(!f.is_banned("198.51.100.1".parse().unwrap()));
+        assert_eq!(counters.bans_applied.load(Ordering::Relaxed), 2);
+        assert_eq!(counters.ban_errors.load(Ordering::Relaxed), 2);
     }
 }

@@ -11,6 +11,8 @@ battery!(
     ban_queries_filter_history,
     ban_input_is_checked,
     prefix_bans_are_found_and_lifted_by_any_address_inside,
+    lifting_takes_the_exact_ban_before_a_wider_one,
+    old_ipv4_mapped_rows_are_found_extended_and_lifted,
 );
 
 fn ban(site: &str, addr: &str, at: i64, ttl: Option<i64>) -> NewBan {
@@ -374,4 +376,98 @@ async fn prefix_bans_are_found_and_lifted_by_any_address_inside(db: Db) {
         .map(|b| b.ip.to_string())
         .collect();
     assert_eq!(left, ["203.0.113.5"]);
+}
+
+async fn lifting_takes_the_exact_ban_before_a_wider_one(db: Db) {
+    let store = db.open().await;
+    for (addr, at) in [
+        ("2001:db8:7::/48", T0),
+        ("2001:db8:7:1::5", T0 + 1),
+        ("2001:db8:7:1::/64", T0 + 2),
+        ("2001:db8:7:1:2::/80", T0 + 3),
+    ] {
+        store
+            .record_ban(&ban("edge", addr, at, Some(HOUR)))
+            .await
+            .unwrap();
+    }
+    let left = |at: i64| {
+        let store = &store;
+        async move {
+            let mut v: Vec<String> = store
+                .active_bans("edge", at)
+                .await
+                .unwrap()
+                .iter()
+                .map(|b| b.ip.to_string())
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    // The address's own ban only: the /64 and the operator's /48 stay.
+    let lifted = store
+        .lift_ban("edge", ip("2001:db8:7:1::5"), "bob", T0 + 10)
+        .await
+        .unwrap();
+    assert_eq!(lifted, [target("2001:db8:7:1::5")]);
+    // The /64's own ban and the /80 inside it; not the /48 around it.
+    let lifted = store
+        .lift_ban("edge", target("2001:db8:7:1::/64"), "bob", T0 + 11)
+        .await
+        .unwrap();
+    assert_eq!(
+        lifted,
+        [target("2001:db8:7:1::/64"), target("2001:db8:7:1:2::/80")]
+    );
+    assert_eq!(left(T0 + 12).await, ["2001:db8:7::/48"]);
+    // No ban of its own: the ban around it goes.
+    let lifted = store
+        .lift_ban("edge", ip("2001:db8:7:9::1"), "bob", T0 + 13)
+        .await
+        .unwrap();
+    assert_eq!(lifted, [target("2001:db8:7::/48")]);
+    assert!(left(T0 + 14).await.is_empty());
+}
+
+async fn old_ipv4_mapped_rows_are_found_extended_and_lifted(db: Db) {
+    drop(db.open().await);
+    // As an older version wrote an IPv4 source seen on a dual-stack socket.
+    let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO bans (site, ip, reason, origin, actor, created_at, expires_at) \
+         VALUES ('edge', '::ffff:198.51.100.77', 'scan', 'auto', 'ghostguard', $1, $2)",
+    )
+    .bind(T0)
+    .bind(T0 + HOUR)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let store = db.open().await;
+    let query = BanQuery {
+        ip: Some(ip("198.51.100.77").into()),
+        ..BanQuery::default()
+    };
+    let found = store.bans(&query).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].ip.to_string(), "198.51.100.77");
+    assert_eq!(
+        store
+            .ban_history_count(Some("edge"), ip("198.51.100.77"), 0)
+            .await
+            .unwrap(),
+        1
+    );
+    let again = store
+        .record_ban(&ban("edge", "198.51.100.77", T0 + 5, Some(2 * HOUR)))
+        .await
+        .unwrap();
+    assert!(!again.new, "the old row is extended");
+    let lifted = store
+        .lift_ban("edge", ip("198.51.100.77"), "bob", T0 + 10)
+        .await
+        .unwrap();
+    assert_eq!(lifted, [target("198.51.100.77")]);
+    assert!(store.active_bans("edge", T0 + 11).await.unwrap().is_empty());
 }
