@@ -117,9 +117,39 @@ pub async fn lift(
     site: &str,
     target: BanTarget,
 ) -> Result<BanChange, WebError> {
-    let lifted = st.store().lift_ban(site, target, actor, now_ms()).await?;
-    let net = target.net();
-    let (applied, firewall_error) = apply(st, move |fw| lock(fw).unban(&[net])).await;
+    let now = now_ms();
+    let lifted = st.store().lift_ban(site, target, actor, now).await?;
+    let gone: Vec<BanTarget> = if lifted.is_empty() {
+        vec![target]
+    } else {
+        lifted.clone()
+    };
+    // The firewall deletes every element overlapping what goes (a wider ban
+    // merged with it too): the bans still in force there go back with the
+    // time they have left, as `ghostguard bans del` does.
+    let again: Vec<ghostguard_firewall::Ban> = if st.inner.firewall.is_some() {
+        st.store()
+            .active_bans(site, now)
+            .await?
+            .into_iter()
+            .filter(|b| gone.iter().any(|g| g.overlaps(b.ip)))
+            .map(|b| ghostguard_firewall::Ban {
+                net: b.ip.net(),
+                ttl: b.expires_at.map_or(MAX_BAN_TTL, |e| {
+                    Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
+                }),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let nets: Vec<_> = gone.iter().map(|g| g.net()).collect();
+    let (applied, firewall_error) = apply(st, move |fw| {
+        let mut fw = lock(fw);
+        fw.unban(&nets)?;
+        fw.ban(&again)
+    })
+    .await;
     Ok(BanChange {
         id: 0,
         changed: !lifted.is_empty(),

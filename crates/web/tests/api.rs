@@ -377,6 +377,28 @@ async fn api_filters_and_bans_with_tokens(a: App) {
     );
     assert_eq!(lift(&a, "2001:db8:66:1::5").await["changed"], true);
     assert!(!a.fw.lock().unwrap().is_banned(ip("2001:db8:66:1::77")));
+    // Lifting an address inside an operator's wider ban lifts the address
+    // and keeps the wider ban in force (the firewall puts it back).
+    for b in ["2001:db8:77::/48", "2001:db8:77:1::9"] {
+        let body = serde_json::json!({"ip": b, "duration": "1h"});
+        let r = send(
+            &a.router,
+            bearer("POST", "/api/v1/bans", RW_TOKEN, Some(body)),
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{b}");
+    }
+    assert_eq!(lift(&a, "2001:db8:77:1::9").await["changed"], true);
+    assert!(a.fw.lock().unwrap().is_banned(ip("2001:db8:77:5::1")));
+    let active = get_json(&a, "/api/v1/bans?site=office").await;
+    let ips: Vec<&str> = active
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["ip"].as_str())
+        .collect();
+    assert!(ips.contains(&"2001:db8:77::/48"), "{ips:?}");
+    assert!(!ips.contains(&"2001:db8:77:1::9"), "{ips:?}");
     // A network row is lifted by its network (the path's `/` encoded).
     let net = serde_json::json!({"ip": "2001:db8:66:2::/64", "duration": "1h"});
     let r = send(
