@@ -568,12 +568,12 @@ fn a_late_lift_inside_a_newer_64_ban_keeps_it_and_a_lift_puts_back_wider_bans() 
     let at = |secs: i64| Timestamp::from_parts(1_800_000_000 + secs, 0);
     let host: IpNet = "2001:db8:1:2::5/128".parse().unwrap();
     let net: IpNet = "2001:db8:1:2::/64".parse().unwrap();
-    // An operator banned ::5 and lifts it at 10 s; at 11 s ::6 scans and
+    // An operator banned ::5 and lifts it at 10 s; at 11 s ::6 scans (behaviour) and
     // the /64 is banned (in the kernel it swallows ::5's element). The
     // lift notice comes after: the /64 must stay.
     let mut ins = inspector6();
     ins.note_ban(host, at(900));
-    let banned = ban_nets(&scanner6(&mut ins, "2001:db8:1:2::6", 1, 11));
+    let banned = ban_nets(&scan6(&mut ins, "2001:db8:1:2::6", 1, 11));
     assert_eq!(banned.first().map(|b| b.0), Some(net), "{banned:?}");
     assert_eq!(ins.lifted(host, at(10)), None);
     assert!(ins.is_banned("2001:db8:1:2::6".parse().unwrap(), at(12)));
