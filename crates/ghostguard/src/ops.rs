@@ -144,13 +144,8 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
             if let Some(why) = never_banned(&cfg, &fixed, *ip) {
                 anyhow::bail!("{ip} is {why} in {}: not banned", args.config.display());
             }
-            if kernel {
-                fw::Nft::new()
-                    .ban(&[fw::Ban { net: ip.net(), ttl }])
-                    .context("cannot add the ban to the kernel (is `ghostguard guard` installed? run as root)")?;
-            }
             let now = now_ms();
-            rt.block_on(store.record_ban(&NewBan {
+            let rec = rt.block_on(store.record_ban(&NewBan {
                 site,
                 ip: *ip,
                 reason: reason.clone(),
@@ -159,7 +154,25 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
                 created_at: now,
                 expires_at: Some(now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2)),
             }))?;
-            println!("banned {ip} for {}", humantime::format_duration(ttl));
+            // A ban in force that ends later keeps its end (the store's
+            // rule): the kernel gets the time left until the later end.
+            let ttl = ttl_left(rec.expires_at, now);
+            if kernel {
+                fw::Nft::new()
+                    .ban(&[fw::Ban { net: ip.net(), ttl }])
+                    .context(
+                        "cannot add the ban to the kernel (is `ghostguard guard` installed? run \
+                         as root); it is recorded, and a running guard applies it",
+                    )?;
+            }
+            if rec.new {
+                println!("banned {ip} for {}", humantime::format_duration(ttl));
+            } else {
+                println!(
+                    "{ip} was banned already; it stays banned for {}",
+                    humantime::format_duration(Duration::from_secs(ttl.as_secs()))
+                );
+            }
         }
         BansAction::Del { ip } => {
             fw::ban_net(fw::Step::Unban, ip.net())?;

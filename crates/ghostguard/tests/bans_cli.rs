@@ -62,6 +62,14 @@ fn prefix_bans_are_listed_and_lifted_by_any_address_inside() {
     );
     assert_eq!(listed(c, Some("2001:db8:1:2::abcd")), ["2001:db8:1:2::/64"]);
     assert_eq!(listed(c, Some("203.0.113.5")), ["203.0.113.5"]);
+    // Banning again for less time keeps the later end (store and kernel get
+    // the time left until it).
+    let out = run(c, &["add", "203.0.113.5", "--time", "10m"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("banned already") && said.contains("59m"),
+        "{said}"
+    );
 
     // Refused with a reason: too wide, an IPv4 network, a network holding
     // the trusted provider, garbage.

@@ -69,7 +69,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::query(OP))?;
-            BanRecorded { id, new: false }
+            BanRecorded {
+                id,
+                new: false,
+                expires_at: expires,
+            }
         } else {
             let row = sqlx::query(
                 "INSERT INTO bans (site, ip, reason, origin, actor, created_at, expires_at) \
@@ -86,7 +90,11 @@ impl Store {
             .await
             .map_err(StoreError::query(OP))?;
             let id = row.try_get(0).map_err(StoreError::query(OP))?;
-            BanRecorded { id, new: true }
+            BanRecorded {
+                id,
+                new: true,
+                expires_at: ban.expires_at,
+            }
         };
         tx.commit().await.map_err(StoreError::query(OP))?;
         Ok(out)

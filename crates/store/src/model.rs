@@ -161,6 +161,10 @@ pub struct BanRecorded {
     /// `false` when an active ban of this address on this site already
     /// existed; it was extended (the later expiry wins, `None` beats all).
     pub new: bool,
+    /// When the ban now ends (`None`: until lifted): the later of the
+    /// existing ban's end and the new one's. The firewall is given the time
+    /// left until then, so a shorter new ban never cuts a longer one short.
+    pub expires_at: Option<UnixMillis>,
 }
 
 /// A call that rang a phone from an untrusted source.

@@ -93,7 +93,9 @@ pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChang
             expires_at,
         })
         .await?;
-    let ttl = req.duration.unwrap_or(MAX_BAN_TTL);
+    // A ban in force that ends later keeps its end (the store's rule): the
+    // firewall gets the time left until the later end.
+    let ttl = time_left(rec.expires_at, now);
     let (applied, firewall_error) = apply(st, move |fw| {
         lock(fw).ban(&[ghostguard_firewall::Ban { net, ttl }])
     })
@@ -135,9 +137,7 @@ pub async fn lift(
             .filter(|b| gone.iter().any(|g| g.overlaps(b.ip)))
             .map(|b| ghostguard_firewall::Ban {
                 net: b.ip.net(),
-                ttl: b.expires_at.map_or(MAX_BAN_TTL, |e| {
-                    Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
-                }),
+                ttl: time_left(b.expires_at, now),
             })
             .collect()
     } else {
@@ -155,6 +155,14 @@ pub async fn lift(
         changed: !lifted.is_empty(),
         applied,
         firewall_error,
+    })
+}
+
+/// The firewall time of a stored ban ending at `expires_at` (`None`: until
+/// lifted, the firewall's longest).
+fn time_left(expires_at: Option<i64>, now: i64) -> Duration {
+    expires_at.map_or(MAX_BAN_TTL, |e| {
+        Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
     })
 }
 

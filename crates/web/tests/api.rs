@@ -430,6 +430,21 @@ async fn api_filters_and_bans_with_tokens(a: App) {
         .status()
         .is_client_error()
     );
+    // Banning again for less time never shortens a ban in force, in the
+    // store or in the firewall.
+    for (time, new) in [("3h", true), ("1h", false)] {
+        let body = serde_json::json!({"ip": "198.51.100.251", "duration": time});
+        let r = send(
+            &a.router,
+            bearer("POST", "/api/v1/bans", RW_TOKEN, Some(body)),
+        )
+        .await;
+        assert_eq!(json(r).await["changed"], new, "{time}");
+    }
+    a.fw.lock()
+        .unwrap()
+        .advance(std::time::Duration::from_secs(2 * 3600));
+    assert!(a.fw.lock().unwrap().is_banned(ip("198.51.100.251")));
 }
 
 /// `GET path` as JSON with the read-only token.
