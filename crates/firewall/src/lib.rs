@@ -45,7 +45,7 @@ pub use plan::{MIN_IPV6_BAN_PREFIX, ban_net, overlaps};
 pub use queue::{
     Availability, IPTABLES_CHAIN, QueueSupport, detect_queue_support, iptables_restore_text,
 };
-pub use render::{MAX_BAN_TTL, TABLE};
+pub use render::{MAX_BAN_TTL, TABLE, ttl_left};
 pub use ruleset::{
     CHAIN_NAMES, Chain, Family, Hook, Match, Rule, Ruleset, SetDef, SetRole, Statement,
 };

@@ -25,6 +25,16 @@ pub const TABLE: &str = "inet ghostguard";
 /// rejects element timeouts of about a century.)
 pub const MAX_BAN_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// The kernel time of a stored ban ending at `end_ms` (unix milliseconds;
+/// `None`: until lifted, so [`MAX_BAN_TTL`]) at `now_ms`; an end already
+/// past gives one second.
+#[must_use]
+pub fn ttl_left(end_ms: Option<i64>, now_ms: i64) -> Duration {
+    end_ms.map_or(MAX_BAN_TTL, |e| {
+        Duration::from_millis(u64::try_from(e - now_ms).unwrap_or(1_000))
+    })
+}
+
 /// Scratch sets [`Nft`](crate::Nft) makes for a moment after install to
 /// learn whether re-adding an element renews its timeout (one of each
 /// kind of ban set); install removes leftover ones.

@@ -12,9 +12,7 @@ use ghostguard_guard::Mode;
 use ghostguard_guard::trusted::{Dns, TrustedServers};
 use ghostguard_store::{BanOrigin, GhostCallQuery, IncidentQuery, NewBan};
 
-use crate::guard::{
-    cli_actor, firewall_spec, load_config, load_rules, never_banned, open_store, ttl_left,
-};
+use crate::guard::{cli_actor, firewall_spec, load_config, load_rules, never_banned, open_store};
 use crate::guard_cli::{
     BansAction, BansArgs, CallsArgs, ConfigAction, ConfigArgs, IncidentsArgs, ListFormat,
     StatusArgs,
@@ -156,7 +154,7 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
             }))?;
             // A ban in force that ends later keeps its end (the store's
             // rule): the kernel gets the time left until the later end.
-            let ttl = ttl_left(rec.expires_at, now);
+            let ttl = fw::ttl_left(rec.expires_at, now);
             if kernel {
                 fw::Nft::new()
                     .ban(&[fw::Ban { net: ip.net(), ttl }])
@@ -193,7 +191,7 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
                     .filter(|b| gone.iter().any(|g| g.overlaps(b.ip)))
                     .map(|b| fw::Ban {
                         net: b.ip.net(),
-                        ttl: ttl_left(b.expires_at, now),
+                        ttl: fw::ttl_left(b.expires_at, now),
                     })
                     .collect();
                 let mut nft = fw::Nft::new();

@@ -284,9 +284,16 @@ impl Inspector {
                 } => {
                     self.stats.incidents += 1;
                     let one_packet = matches!(evidence.kind, ghostguard_engine::Kind::Scanner);
-                    let target = self.target(source, internal, one_packet);
-                    let earlier = self.earlier_bans(target.0, now);
                     let covering = self.banned.covering(source, now);
+                    // A covered source is spared below whatever its target:
+                    // no scan of the phone table for it (rotating addresses
+                    // of a banned /64 are the common case).
+                    let target = if covering.is_some() {
+                        self.policy.target(source, internal)
+                    } else {
+                        self.target(source, internal, one_packet)
+                    };
+                    let earlier = self.earlier_bans(target.0, now);
                     let verdict = match self.policy.decide_for(
                         source,
                         internal,

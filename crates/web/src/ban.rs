@@ -95,7 +95,7 @@ pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChang
         .await?;
     // A ban in force that ends later keeps its end (the store's rule): the
     // firewall gets the time left until the later end.
-    let ttl = time_left(rec.expires_at, now);
+    let ttl = ghostguard_firewall::ttl_left(rec.expires_at, now);
     let (applied, firewall_error) = apply(st, move |fw| {
         lock(fw).ban(&[ghostguard_firewall::Ban { net, ttl }])
     })
@@ -121,11 +121,8 @@ pub async fn lift(
 ) -> Result<BanChange, WebError> {
     let now = now_ms();
     let lifted = st.store().lift_ban(site, target, actor, now).await?;
-    let gone: Vec<BanTarget> = if lifted.is_empty() {
-        vec![target]
-    } else {
-        lifted.clone()
-    };
+    let changed = !lifted.is_empty();
+    let gone: Vec<BanTarget> = if changed { lifted } else { vec![target] };
     // The firewall deletes every element overlapping what goes (a wider ban
     // merged with it too): the bans still in force there go back with the
     // time they have left, as `ghostguard bans del` does.
@@ -137,7 +134,7 @@ pub async fn lift(
             .filter(|b| gone.iter().any(|g| g.overlaps(b.ip)))
             .map(|b| ghostguard_firewall::Ban {
                 net: b.ip.net(),
-                ttl: time_left(b.expires_at, now),
+                ttl: ghostguard_firewall::ttl_left(b.expires_at, now),
             })
             .collect()
     } else {
@@ -152,17 +149,9 @@ pub async fn lift(
     .await;
     Ok(BanChange {
         id: 0,
-        changed: !lifted.is_empty(),
+        changed,
         applied,
         firewall_error,
-    })
-}
-
-/// The firewall time of a stored ban ending at `expires_at` (`None`: until
-/// lifted, the firewall's longest).
-fn time_left(expires_at: Option<i64>, now: i64) -> Duration {
-    expires_at.map_or(MAX_BAN_TTL, |e| {
-        Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
     })
 }
 

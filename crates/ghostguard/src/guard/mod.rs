@@ -104,14 +104,6 @@ pub fn firewall_spec(cfg: &GuardConfig, trusted: &[IpNet]) -> Result<Option<Fire
 /// Bytes NFLOG copies of each packet: all of it.
 const NFLOG_SNAPLEN: u32 = 65_535;
 
-/// The kernel time left of a stored ban expiring at `expires_at` (`None`:
-/// until lifted) at `now`.
-pub(crate) fn ttl_left(expires_at: Option<i64>, now: i64) -> Duration {
-    expires_at.map_or(fw::MAX_BAN_TTL, |e| {
-        Duration::from_millis(u64::try_from(e - now).unwrap_or(1_000))
-    })
-}
-
 /// The end of a stored ban expiring at `expires_at` (`None`: until lifted).
 fn until(expires_at: Option<i64>) -> Timestamp {
     let ms = expires_at.unwrap_or(i64::MAX / 2_000_000);
@@ -307,7 +299,7 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                 stale.push(b.ip.net());
                 continue;
             }
-            let ttl = ttl_left(b.expires_at, now);
+            let ttl = fw::ttl_left(b.expires_at, now);
             restore.push(fw::Ban {
                 net: b.ip.net(),
                 ttl,
