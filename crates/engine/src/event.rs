@@ -178,6 +178,18 @@ pub(crate) fn text(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Whether `hay` contains `needle` (ASCII, lowercase), ignoring ASCII case.
+/// Jumps between the places the first byte occurs.
+pub(crate) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay).any(|i| {
+        hay.get(i + 1..i + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(rest))
+    })
+}
+
 /// Whether the body is SDP (by Content-Type, or by its first line).
 pub(crate) fn has_sdp(m: &Message<'_>) -> bool {
     let body = m.body();
@@ -185,9 +197,7 @@ pub(crate) fn has_sdp(m: &Message<'_>) -> bool {
         return false;
     }
     match m.header_value(HeaderName::ContentType) {
-        Some(v) => v
-            .windows(15)
-            .any(|w| w.eq_ignore_ascii_case(b"application/sdp")),
+        Some(v) => contains_ci(v, b"application/sdp"),
         None => body.starts_with(b"v=0"),
     }
 }
@@ -195,6 +205,16 @@ pub(crate) fn has_sdp(m: &Message<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_ci_ignores_case_only() {
+        assert!(contains_ci(b"Application/SDP", b"application/sdp"));
+        assert!(contains_ci(b"x; STALE=true", b"stale=true"));
+        assert!(contains_ci(b"sstale=true", b"stale=true"));
+        assert!(!contains_ci(b"stale=tru", b"stale=true"));
+        assert!(!contains_ci(b"", b"a"));
+        assert!(contains_ci(b"abc", b""));
+    }
 
     #[test]
     fn text_is_safe() {

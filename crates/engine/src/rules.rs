@@ -4,6 +4,8 @@
 //! Signatures are *one* signal. Attackers change User-Agents; the behaviour
 //! detectors and the structural fingerprints catch what the rules miss.
 
+use std::collections::HashMap;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Deserialize;
 
@@ -155,14 +157,29 @@ pub enum RulesError {
     Build(#[from] aho_corasick::BuildError),
 }
 
-/// Compiled rules: one automaton per field.
+/// The compiled signatures of one field, by match type: `equals` patterns
+/// in a map (one lookup of the lowercased value), `prefix` patterns
+/// compared in turn (there are few), `contains` patterns in one automaton.
+#[derive(Debug, Clone, Default)]
+struct Matcher {
+    /// Lowercased pattern -> signature indexes.
+    equals: HashMap<Vec<u8>, Vec<usize>, foldhash::fast::RandomState>,
+    prefix: Vec<usize>,
+    /// Automaton over the `contains` patterns and the signature of each.
+    contains: Option<(AhoCorasick, Vec<usize>)>,
+}
+
+/// Compiled rules: one matcher per field.
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub structure: Structure,
     signatures: Vec<Signature>,
-    /// Per field: automaton over the patterns and the signature index of each pattern.
-    matchers: Vec<Option<(AhoCorasick, Vec<usize>)>>,
+    /// Per field (indexed by `Field as usize`); `None` when no rule looks at it.
+    matchers: Vec<Option<Matcher>>,
 }
+
+/// Longest pattern a rule may have (bytes).
+const MAX_PATTERN: usize = 256;
 
 impl Rules {
     /// Parses and compiles a rules file.
@@ -185,7 +202,7 @@ impl Rules {
             if s.pattern.is_empty() {
                 return bad("the pattern is empty");
             }
-            if s.pattern.len() > 256 {
+            if s.pattern.len() > MAX_PATTERN {
                 return bad("the pattern is longer than 256 bytes");
             }
             if s.confidence > 100 {
@@ -201,11 +218,32 @@ impl Rules {
                 matchers.push(None);
                 continue;
             }
-            let ac = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(idx.iter().map(|&i| file.signatures[i].pattern.as_bytes()))?;
-            matchers.push(Some((ac, idx)));
+            let mut m = Matcher::default();
+            let mut contains = Vec::new();
+            for &i in &idx {
+                let sig = &file.signatures[i];
+                match sig.match_type {
+                    MatchType::Equals => m
+                        .equals
+                        .entry(sig.pattern.to_ascii_lowercase().into_bytes())
+                        .or_default()
+                        .push(i),
+                    MatchType::Prefix => m.prefix.push(i),
+                    MatchType::Contains => contains.push(i),
+                }
+            }
+            if !contains.is_empty() {
+                let ac = AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(
+                        contains
+                            .iter()
+                            .map(|&i| file.signatures[i].pattern.as_bytes()),
+                    )?;
+                m.contains = Some((ac, contains));
+            }
+            matchers.push(Some(m));
         }
         Ok(Rules {
             structure: file.structure,
@@ -238,24 +276,46 @@ impl Rules {
             .is_some_and(Option::is_some)
     }
 
-    /// The strongest signature matching `value` in `field`, with its index.
+    /// The strongest signature matching `value` in `field`, with its index
+    /// (between equally strong ones, the first in the rules file).
     #[must_use]
     pub fn best_match(&self, field: Field, value: &[u8]) -> Option<(usize, &Signature)> {
-        let (ac, idx) = self.matchers.get(field as usize)?.as_ref()?;
-        let mut best: Option<(usize, &Signature)> = None;
-        for m in ac.find_overlapping_iter(value) {
-            let i = idx[m.pattern().as_usize()];
-            let sig = &self.signatures[i];
-            let ok = match sig.match_type {
-                MatchType::Contains => true,
-                MatchType::Prefix => m.start() == 0,
-                MatchType::Equals => m.start() == 0 && m.end() == value.len(),
-            };
-            if ok && best.is_none_or(|(_, b)| b.confidence < sig.confidence) {
-                best = Some((i, sig));
+        let m = self.matchers.get(field as usize)?.as_ref()?;
+        let mut best: Option<usize> = None;
+        let mut consider = |i: usize| {
+            let stronger = best.is_none_or(|b| {
+                let (c, bc) = (self.signatures[i].confidence, self.signatures[b].confidence);
+                c > bc || (c == bc && i < b)
+            });
+            if stronger {
+                best = Some(i);
+            }
+        };
+        if !m.equals.is_empty() && value.len() <= MAX_PATTERN {
+            let mut buf = [0u8; MAX_PATTERN];
+            let low = &mut buf[..value.len()];
+            low.copy_from_slice(value);
+            low.make_ascii_lowercase();
+            for &i in m.equals.get(&*low).into_iter().flatten() {
+                consider(i);
             }
         }
-        best
+        for &i in &m.prefix {
+            let p = self.signatures[i].pattern.as_bytes();
+            if value.len() >= p.len() && value[..p.len()].eq_ignore_ascii_case(p) {
+                consider(i);
+            }
+        }
+        if let Some((ac, idx)) = &m.contains {
+            // Most values match nothing: a first-match scan settles that
+            // faster than enumerating every overlapping match.
+            if ac.is_match(value) {
+                for hit in ac.find_overlapping_iter(value) {
+                    consider(idx[hit.pattern().as_usize()]);
+                }
+            }
+        }
+        best.map(|i| (i, &self.signatures[i]))
     }
 
     /// The signature at `index` (as returned by [`Rules::best_match`]).

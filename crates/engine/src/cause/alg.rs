@@ -249,7 +249,9 @@ impl AlgWatch {
         if !matches!(cseq.method, Method::Invite | Method::Register) {
             return;
         }
-        if ctx.contact().is_none() && ctx.sdp().is_none() {
+        // Only messages with something an ALG rewrites (presence is enough
+        // here: the fields are parsed when a second copy is compared).
+        if ctx.m.header_value(HeaderName::Contact).is_none() && !has_sdp(ctx.m) {
             return;
         }
         let (Some(cid), Some(branch)) = (ctx.call_id, ctx.branch()) else {

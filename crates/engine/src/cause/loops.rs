@@ -19,6 +19,16 @@ use crate::window::KeyHasher;
 const SLOTS: usize = 4096;
 const WINDOW: Span = Span::from_secs(2);
 
+/// A socket address as one number, for hashing (an IPv4 address as its
+/// IPv4-mapped IPv6 form).
+fn socket_key(sa: SocketAddr) -> (u128, u16) {
+    let ip = match sa.ip() {
+        std::net::IpAddr::V4(a) => a.to_ipv6_mapped(),
+        std::net::IpAddr::V6(a) => a,
+    };
+    (u128::from(ip), sa.port())
+}
+
 #[derive(Debug, Clone, Default)]
 struct Slot {
     key: u64,
@@ -64,25 +74,17 @@ impl LoopWatch {
     }
 
     pub(crate) fn observe(&mut self, ctx: &Ctx<'_>) {
-        // The same transaction's same message: Call-ID, branch, CSeq and
-        // status tell different messages apart (floods repeat everything
-        // else); length and head guard against a missing Call-ID.
-        let p = ctx.d.payload;
-        let head = &p[..p.len().min(64)];
-        let branch = ctx.branch();
-        let seq = ctx.cseq.as_ref().map(|c| c.seq);
+        // The same frame: a looping packet and a storm repeat the same
+        // bytes between the same sockets, so the whole payload is the key
+        // (one pass over it; different messages of a flood differ in
+        // Call-ID, branch or CSeq and so in their bytes). Copies of one
+        // looping packet keep its IPv4 ID; a sender's own resends get new
+        // ones, so they cannot fake a storm.
         let key = self.hasher.hash(&(
-            p.len(),
-            head,
-            ctx.call_id,
-            branch,
-            seq,
-            ctx.status,
-            ctx.d.src,
-            ctx.d.dst,
-            // Copies of one looping packet keep its IPv4 ID; a sender's own
-            // resends get new ones, so they cannot fake a storm.
+            ctx.d.payload,
             ctx.d.ip_id,
+            socket_key(ctx.d.src),
+            socket_key(ctx.d.dst),
         ));
         let slot = &mut self.slots[(key as usize) % SLOTS];
         let ttl = ctx.d.ttl;

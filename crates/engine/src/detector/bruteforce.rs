@@ -37,7 +37,7 @@ use ghostguard_sip::{HeaderName, Method};
 
 use crate::config::Thresholds;
 use crate::detector::{Detector, secs};
-use crate::event::{Ctx, text};
+use crate::event::{Ctx, contains_ci, text};
 use crate::finding::{Args, Hit, Kind, push_arg};
 use crate::window::{Counter, KeyHasher, Table};
 
@@ -47,12 +47,8 @@ fn stale_challenge(ctx: &Ctx<'_>) -> bool {
         .into_iter()
         .any(|name| {
             ctx.m.headers_named(name).any(|h| {
-                h.raw_value
-                    .windows(10)
-                    .any(|w| w.eq_ignore_ascii_case(b"stale=true"))
-                    || h.raw_value
-                        .windows(12)
-                        .any(|w| w.eq_ignore_ascii_case(b"stale=\"true\""))
+                contains_ci(h.raw_value, b"stale=true")
+                    || contains_ci(h.raw_value, b"stale=\"true\"")
             })
         })
 }

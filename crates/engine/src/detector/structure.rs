@@ -58,13 +58,13 @@ fn hex_val(c: u8) -> Option<u8> {
     }
 }
 
-/// Decodes a SIPVicious tag: hex of `<data> 0x01 <1–10 decimal digits>`.
-pub(crate) fn decode_vtag(tag: &[u8]) -> Option<VTag> {
+/// The `<data>` of a SIPVicious tag (hex of `<data> 0x01 <6–10 decimal
+/// digits>`), decoded into `buf`; `None` when `tag` is not one.
+fn vtag_data<'b>(tag: &[u8], buf: &'b mut [u8; 256]) -> Option<&'b [u8]> {
     if tag.len() < 6 || tag.len() % 2 != 0 || tag.len() > 512 {
         return None;
     }
     // Decoded on the stack: this runs on the From-tag of every request.
-    let mut buf = [0u8; 256];
     let raw = &mut buf[..tag.len() / 2];
     for (out, pair) in raw.iter_mut().zip(tag.chunks_exact(2)) {
         *out = hex_val(pair[0])? << 4 | hex_val(pair[1])?;
@@ -80,6 +80,18 @@ pub(crate) fn decode_vtag(tag: &[u8]) -> Option<VTag> {
     if data.is_empty() || !data.iter().all(|b| b.is_ascii_graphic()) {
         return None;
     }
+    Some(data)
+}
+
+/// Whether a From-tag is a SIPVicious tag (no allocation).
+fn is_vtag(tag: &[u8]) -> bool {
+    vtag_data(tag, &mut [0u8; 256]).is_some()
+}
+
+/// Decodes a SIPVicious tag: hex of `<data> 0x01 <1–10 decimal digits>`.
+pub(crate) fn decode_vtag(tag: &[u8]) -> Option<VTag> {
+    let mut buf = [0u8; 256];
+    let data = vtag_data(tag, &mut buf)?;
     // svmap (IPv4): 8 hex digits of address + 4 of port.
     if data.len() == 12 && data.iter().all(u8::is_ascii_hexdigit) {
         let n: Vec<u8> = data
@@ -102,7 +114,7 @@ impl Structure {
     /// Which fingerprint the request carries, with its configured confidence.
     fn classify(&self, ctx: &Ctx<'_>) -> Option<(&'static str, u8)> {
         let tag = ctx.caller_tag();
-        if tag.is_some_and(|t| decode_vtag(t).is_some()) {
+        if tag.is_some_and(is_vtag) {
             return Some(("sipvicious-tag", self.conf.sipvicious_tag));
         }
         let b = ctx.branch()?;
