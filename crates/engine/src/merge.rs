@@ -171,7 +171,7 @@ fn merge_trust(a: &mut Trust, b: Trust) {
         if a.inferred.len() >= MAX_INFERRED {
             break;
         }
-        a.inferred.entry(ip).or_insert(why);
+        a.infer_server(ip, why);
     }
     for (ip, p) in b.phones {
         let full = a.phones.len() >= MAX_PHONES;

@@ -59,6 +59,9 @@ pub(crate) struct Trust {
     allow: PrefixList,
     infer: bool,
     pub(crate) inferred: BTreeMap<IpAddr, TrustReason>,
+    /// The provider networks (/24, /48) of the outside registrars in
+    /// `inferred`: their other addresses are the provider's servers.
+    registrar_nets: Vec<IpNet>,
     pub(crate) phones: HashMap<IpAddr, Phone, foldhash::fast::RandomState>,
     pending: Table<u64, Pending>,
     hasher: KeyHasher,
@@ -93,6 +96,7 @@ impl Trust {
             allow: PrefixList::new(allow),
             infer,
             inferred: BTreeMap::new(),
+            registrar_nets: Vec::new(),
             phones,
             pending: Table::new(16_384),
             hasher: KeyHasher::default(),
@@ -117,13 +121,8 @@ impl Trust {
         // but never a phone that registered there (a NAT address in the
         // provider's range is a customer), and never around an on-site PBX
         // (its /24 is the LAN, where an infected host may sit).
-        let registered = self.phones.get(&ip).is_some_and(|p| p.registrar.is_some());
-        !registered
-            && provider_net(ip).is_some_and(|n| {
-                self.inferred
-                    .iter()
-                    .any(|(s, r)| *r == TrustReason::Registrar && !is_private(*s) && n.contains(s))
-            })
+        self.registrar_nets.iter().any(|n| n.contains(&ip))
+            && self.phones.get(&ip).is_none_or(|p| p.registrar.is_none())
     }
 
     pub(crate) fn trust_reason(&self, ip: IpAddr) -> Option<TrustReason> {
@@ -159,9 +158,16 @@ impl Trust {
         Some(self.phones.entry(ip).or_default())
     }
 
-    fn infer_server(&mut self, ip: IpAddr, why: TrustReason) {
-        if self.inferred.len() < MAX_INFERRED {
-            self.inferred.entry(ip).or_insert(why);
+    /// Trusts `ip` for `why` (an address trusted already keeps its reason).
+    pub(crate) fn infer_server(&mut self, ip: IpAddr, why: TrustReason) {
+        if self.inferred.len() >= MAX_INFERRED {
+            return;
+        }
+        let stored = *self.inferred.entry(ip).or_insert(why);
+        if stored == TrustReason::Registrar && !is_private(ip) {
+            if let Some(n) = provider_net(ip).filter(|n| !self.registrar_nets.contains(n)) {
+                self.registrar_nets.push(n);
+            }
         }
     }
 
