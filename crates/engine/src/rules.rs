@@ -345,6 +345,39 @@ mod tests {
     }
 
     #[test]
+    fn match_types_case_and_ties() {
+        let sig = |id: &str, m: &str, pat: &str, conf: u8| {
+            format!(
+                "[[signature]]\nid='{id}'\ntool='{id}'\nfield='user-agent'\nmatch='{m}'\npattern='{pat}'\nconfidence={conf}\n"
+            )
+        };
+        let text = format!(
+            "version = 1\n{}{}{}{}{}",
+            sig("eq", "equals", "Scan", 50),
+            sig("pre", "prefix", "SCANNER/", 60),
+            sig("has", "contains", "bot", 40),
+            sig("tie-first", "contains", "evil", 70),
+            sig("tie-second", "equals", "evil", 70),
+        );
+        let r = Rules::parse(&text).unwrap();
+        let best = |v: &[u8]| {
+            r.best_match(Field::UserAgent, v)
+                .map(|(_, s)| s.id.as_str())
+        };
+        assert_eq!(best(b"sCaN"), Some("eq"));
+        assert_eq!(best(b"scan "), None, "equals needs the whole value");
+        assert_eq!(best(b"scanner/1.0 bot"), Some("pre"), "the strongest wins");
+        assert_eq!(best(b"x scanner/1.0"), None, "prefix only at the start");
+        assert_eq!(best(b"a BOT b"), Some("has"));
+        assert_eq!(
+            best(b"EVIL"),
+            Some("tie-first"),
+            "a tie goes to the first in the file"
+        );
+        assert_eq!(best(&[b'a'; 300]), None, "longer than any pattern");
+    }
+
+    #[test]
     fn has_field_names_the_fields_rules_look_at() {
         let r = Rules::default_rules().unwrap();
         assert!(r.has_field(Field::UserAgent));
