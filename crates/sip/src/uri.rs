@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::params;
-use crate::text::{DIGIT_DOT, HOST, LWS, SCHEME, find_byte, has, parse_u16, percent_decode};
+use crate::text::{
+    DIGIT_DOT, HOST, SCHEME, class_run, find_byte, has, no_lws, parse_u16, percent_decode,
+};
 
 /// URI scheme (RFC 3261 §19.1.1, RFC 3966).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,7 +74,7 @@ fn scan_host_inline(s: &[u8]) -> Option<(Host<'_>, &[u8])> {
         let close = find_byte(b']', s)?;
         return Some((Host::Ipv6(parse_ipv6(&s[1..close])?), &s[close + 1..]));
     }
-    let n = s.iter().position(|&b| !has(b, HOST)).unwrap_or(s.len());
+    let n = class_run(s, HOST);
     if n == 0 {
         return None;
     }
@@ -89,11 +91,6 @@ fn scan_host_inline(s: &[u8]) -> Option<(Host<'_>, &[u8])> {
         Host::Domain(h)
     };
     Some((host, rest))
-}
-
-/// True when `s` contains no LWS byte.
-fn no_lws(s: &[u8]) -> bool {
-    !s.iter().any(|&b| has(b, LWS))
 }
 
 /// Parses `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`
@@ -169,10 +166,7 @@ impl<'a> Uri<'a> {
     #[inline(always)]
     pub(crate) fn parse_inline(raw: &'a [u8]) -> Option<Self> {
         // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3261 §25.1)
-        let colon = raw
-            .iter()
-            .position(|&b| !has(b, SCHEME))
-            .unwrap_or(raw.len());
+        let colon = class_run(raw, SCHEME);
         if colon == 0 || raw.get(colon) != Some(&b':') || !raw[0].is_ascii_alphabetic() {
             return None;
         }
