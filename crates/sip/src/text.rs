@@ -107,6 +107,31 @@ pub(crate) fn find_byte2(a: u8, b: u8, s: &[u8]) -> Option<usize> {
     s[i..].iter().position(|&c| c == a || c == b).map(|p| i + p)
 }
 
+/// High bit set in exactly the bytes of `w` equal to the byte splatted in
+/// `splat` (no false positives, unlike [`eq_bytes`]).
+#[inline]
+fn eq_bytes_exact(w: u64, splat: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ splat;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Index of the last `a` or `b` in `s`, eight bytes a step from the end.
+#[inline]
+pub(crate) fn rfind_byte2(a: u8, b: u8, s: &[u8]) -> Option<usize> {
+    let (sa, sb) = (LO * u64::from(a), LO * u64::from(b));
+    let mut end = s.len();
+    while end >= 8 {
+        let w = word_at(s, end - 8)?;
+        let hit = eq_bytes_exact(w, sa) | eq_bytes_exact(w, sb);
+        if hit != 0 {
+            return Some(end - 8 + (63 - hit.leading_zeros() as usize) / 8);
+        }
+        end -= 8;
+    }
+    s[..end].iter().rposition(|&c| c == a || c == b)
+}
+
 /// Length of the run of bytes of class `class` at the start of `s`. Eight
 /// bytes per step with one branch (table lookups, no early exit inside the
 /// step): a byte loop pays a branch per byte.
@@ -308,6 +333,25 @@ mod tests {
                     !s.iter().any(|&b| is_lws(b)),
                     "at {at} len {len}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn reverse_search_matches_rposition() {
+        let mut buf = [b'a'; 40];
+        for at in 0..41 {
+            for len in [0, 1, 7, 8, 9, 15, 16, 17, 40] {
+                buf.fill(b'!'); // ` ` ^ 1: a SWAR false positive
+                if at < 40 {
+                    buf[at] = if at % 2 == 0 { b' ' } else { b'\t' };
+                }
+                if at > 3 {
+                    buf[at - 3] = b' ';
+                }
+                let s = &buf[..len];
+                let want = s.iter().rposition(|&c| c == b' ' || c == b'\t');
+                assert_eq!(rfind_byte2(b' ', b'\t', s), want, "at {at} len {len}");
             }
         }
     }
