@@ -37,23 +37,22 @@ impl<'a> NameAddr<'a> {
             if rest.first() != Some(&b'<') {
                 return None;
             }
-            let mut na = Self::bracketed(rest)?;
-            na.display = Some(unescape_quoted(content));
-            return Some(na);
+            // Built in the return slot: a copy of the result would cost more
+            // than the parse (store-forwarding stalls).
+            return Self::bracketed(rest, Some(unescape_quoted(content)));
         }
         if let Some(lt) = find_byte(b'<', s) {
             let display = trim_lws(&s[..lt]);
             if !display.iter().all(|&b| is_token_char(b) || is_lws(b)) {
                 return None;
             }
-            let mut na = Self::bracketed(&s[lt..])?;
-            na.display = (!display.is_empty()).then_some(Cow::Borrowed(display));
-            return Some(na);
+            let display = (!display.is_empty()).then_some(Cow::Borrowed(display));
+            return Self::bracketed(&s[lt..], display);
         }
         // addr-spec: every `;` starts a header parameter (RFC 3261 §20.10).
         let end = find_byte(b';', s).unwrap_or(s.len());
         let raw_uri = trim_lws(&s[..end]);
-        let uri = Uri::parse(raw_uri)?;
+        let uri = Uri::parse_inline(raw_uri)?;
         if matches!(uri.scheme, Scheme::Sip | Scheme::Sips)
             && find_byte2(b'?', b',', raw_uri).is_some()
         {
@@ -68,16 +67,16 @@ impl<'a> NameAddr<'a> {
     }
 
     /// `"<" addr-spec ">" *( SEMI param )`, starting at `<`.
-    fn bracketed(s: &'a [u8]) -> Option<Self> {
+    fn bracketed(s: &'a [u8], display: Option<Cow<'a, [u8]>>) -> Option<Self> {
         let close = find_byte(b'>', s)?;
         let raw_uri = &s[1..close];
-        let uri = Uri::parse(raw_uri)?;
+        let uri = Uri::parse_inline(raw_uri)?;
         let params = trim_lws_start(&s[close + 1..]);
         if !params.is_empty() && params[0] != b';' {
             return None;
         }
         Some(NameAddr {
-            display: None,
+            display,
             uri,
             raw_uri,
             params,

@@ -1,7 +1,7 @@
 //! `;name[=value]` parameter lists: URI parameters (RFC 3261 §19.1.1) and
 //! header parameters (RFC 3261 §7.3.1, §25.1 `generic-param`).
 
-use crate::text::{find_byte, find_unquoted, is_token, trim_lws};
+use crate::text::{find_byte, find_byte2, find_unquoted, is_token, trim_lws};
 
 /// One parameter. Names compare case-insensitively (RFC 3261 §19.1.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,37 +31,62 @@ impl<'a> Params<'a> {
     pub fn new(raw: &'a [u8]) -> Self {
         let raw = trim_lws(raw);
         Self {
-            rest: (!raw.is_empty()).then(|| raw.strip_prefix(b";").unwrap_or(raw)),
+            rest: elements(raw),
             quoted: find_byte(b'"', raw).is_some(),
         }
     }
 
     /// The next element split at its first `=` (outside quotes), untrimmed.
     fn next_raw(&mut self) -> Option<(&'a [u8], Option<&'a [u8]>)> {
-        let s = self.rest?;
-        let quoted = self.quoted;
-        let find = |hay: &[u8], needle: u8| {
-            if quoted {
-                find_unquoted(hay, needle)
-            } else {
-                find_byte(needle, hay)
-            }
-        };
-        let piece = match find(s, b';') {
-            Some(i) => {
-                self.rest = Some(&s[i + 1..]);
-                &s[..i]
-            }
-            None => {
-                self.rest = None;
-                s
-            }
-        };
-        Some(match find(piece, b'=') {
-            Some(eq) => (&piece[..eq], Some(&piece[eq + 1..])),
-            None => (piece, None),
-        })
+        let mut quoted = self.quoted;
+        next_element(&mut self.rest, &mut quoted)
     }
+}
+
+/// The element list of a trimmed parameter list: without its leading `;`,
+/// `None` when empty.
+fn elements(raw: &[u8]) -> Option<&[u8]> {
+    (!raw.is_empty()).then(|| raw.strip_prefix(b";").unwrap_or(raw))
+}
+
+/// The first `needle` in `hay`, outside quoted strings once `quoted`. While
+/// not `quoted`, a `"` met before `needle` sets it: up to the first `"` the
+/// plain and the quote-aware search agree, so a list whose quotes come late
+/// (or never) is not searched for them up front.
+#[inline]
+fn find_in(hay: &[u8], needle: u8, quoted: &mut bool) -> Option<usize> {
+    if !*quoted {
+        match find_byte2(needle, b'"', hay) {
+            Some(i) if hay[i] == b'"' => *quoted = true,
+            hit => return hit,
+        }
+    }
+    find_unquoted(hay, needle)
+}
+
+/// Takes the next element of `rest` split at its first `=`, as
+/// [`Params::next`] does before trimming. `quoted` as in [`find_in`]: the
+/// result is the same whether it starts true for a list with a `"` or false.
+#[inline]
+fn next_element<'a>(
+    rest: &mut Option<&'a [u8]>,
+    quoted: &mut bool,
+) -> Option<(&'a [u8], Option<&'a [u8]>)> {
+    let s = (*rest)?;
+    let piece = match find_in(s, b';', quoted) {
+        Some(i) => {
+            *rest = Some(&s[i + 1..]);
+            &s[..i]
+        }
+        None => {
+            *rest = None;
+            s
+        }
+    };
+    Some(match find_in(piece, b'=', quoted) {
+        Some(eq) => (&piece[..eq], Some(&piece[eq + 1..])),
+        None => (piece, None),
+    })
 }
 
 impl<'a> Iterator for Params<'a> {
@@ -79,9 +104,11 @@ impl<'a> Iterator for Params<'a> {
 /// The value of the first parameter called `name` in `raw`: `Some(b"")` for a
 /// parameter without value, `None` when absent.
 pub(crate) fn find<'a>(raw: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    let mut params = Params::new(raw);
+    let mut rest = elements(trim_lws(raw));
+    // Quotes are looked for lazily (see `find_in`).
+    let mut quoted = false;
     // Only the matching element's value is trimmed.
-    while let Some((n, v)) = params.next_raw() {
+    while let Some((n, v)) = next_element(&mut rest, &mut quoted) {
         if trim_lws(n).eq_ignore_ascii_case(name) {
             return Some(v.map(trim_lws).unwrap_or_default());
         }
@@ -126,6 +153,36 @@ mod tests {
         assert_eq!(find(raw, b"secondparam"), Some(&b""[..]));
         assert_eq!(find(raw, b"absent"), None);
         assert!(well_formed(raw));
+    }
+
+    #[test]
+    fn lazy_quote_search_agrees_with_the_eager_one() {
+        for raw in [
+            &b";a=1;b=\"x;y=z\";c=2"[..],
+            b"a=\"q\";b",
+            b"\"a;b\"=c;d=e",
+            b"x=1;y\"=2;z",
+            b"k=v\";w=1;v=2",
+            b";;tag=1",
+            b"",
+        ] {
+            for name in [
+                &b"a"[..],
+                b"b",
+                b"c",
+                b"d",
+                b"y",
+                b"z",
+                b"w",
+                b"v",
+                b"tag",
+                b"k",
+            ] {
+                let eager = Params::new(raw).find(|p| p.name.eq_ignore_ascii_case(name));
+                let want = eager.map(|p| p.value.unwrap_or_default());
+                assert_eq!(find(raw, name), want, "{raw:?} {name:?}");
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,9 @@ use crate::message::{Message, Span, StartLine};
 use crate::method::Method;
 use crate::scan::{Field, Scanner};
 use crate::status::StatusCode;
-use crate::text::{is_token, is_wsp, parse_u64, trim_lws, trim_wsp_end};
+use crate::text::{
+    find_byte, find_byte2, is_token, is_wsp, parse_u64, rfind_byte2, trim_lws, trim_wsp_end,
+};
 
 /// Largest message [`parse`] and the framer accept: 64 KiB - 1, so every
 /// offset fits a `u16`.
@@ -45,7 +47,7 @@ pub fn parse(buf: &[u8]) -> Result<Message<'_>, ParseError> {
         .iter()
         .position(|&b| b != b'\r' && b != b'\n')
         .ok_or(ParseError::Empty)?;
-    let Some(lf) = memchr::memchr(b'\n', &buf[first..]).map(|i| first + i) else {
+    let Some(lf) = find_byte(b'\n', &buf[first..]).map(|i| first + i) else {
         // Say NotSip for garbage rather than Truncated.
         parse_start_line(&buf[first..])?;
         return Err(ParseError::Truncated { at: first });
@@ -195,8 +197,8 @@ pub(crate) fn parse_start_line(line: &[u8]) -> Result<(StartLine<'_>, Defects), 
     let trailing_ws = trimmed.len() != line.len();
     let line = trimmed;
     // Offsets of the first and last SP/HT; both exist in any valid line.
-    let first_ws = memchr::memchr2(b' ', b'\t', line);
-    let last_ws = memchr::memrchr2(b' ', b'\t', line);
+    let first_ws = find_byte2(b' ', b'\t', line);
+    let last_ws = rfind_byte2(b' ', b'\t', line);
 
     if starts_with_sip_slash(line) {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
@@ -266,7 +268,7 @@ pub(crate) fn parse_start_line(line: &[u8]) -> Result<(StartLine<'_>, Defects), 
         Defects::BAD_VERSION,
     );
     defects.set_if(
-        memchr::memchr2(b' ', b'\t', uri).is_some(),
+        find_byte2(b' ', b'\t', uri).is_some(),
         Defects::BAD_REQUEST_URI,
     );
     defects.set_if(!single_spaced, Defects::START_LINE_WHITESPACE);

@@ -1,7 +1,7 @@
 //! Cheap content sniffing: is this payload SIP? Used on every UDP payload to
 //! recognise SIP on any port, so it looks at the first line only.
 
-use crate::text::{is_token_char, is_wsp};
+use crate::text::{find_byte, is_token_char, is_wsp};
 
 /// Longest method name the sniffer accepts (RFC 4475 §3.1.1.2 uses 43).
 const MAX_METHOD_LEN: usize = 64;
@@ -53,7 +53,7 @@ pub fn looks_like_sip(payload: &[u8]) -> bool {
     {
         return false;
     }
-    let line_end = memchr::memchr(b'\n', p).unwrap_or(p.len());
+    let line_end = find_byte(b'\n', p).unwrap_or(p.len());
     let line = &p[..line_end];
     let end = line
         .iter()

@@ -107,6 +107,69 @@ pub(crate) fn find_byte2(a: u8, b: u8, s: &[u8]) -> Option<usize> {
     s[i..].iter().position(|&c| c == a || c == b).map(|p| i + p)
 }
 
+/// High bit set in exactly the bytes of `w` equal to the byte splatted in
+/// `splat` (no false positives, unlike [`eq_bytes`]).
+#[inline]
+fn eq_bytes_exact(w: u64, splat: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let x = w ^ splat;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Index of the last `a` or `b` in `s`, eight bytes a step from the end.
+#[inline]
+pub(crate) fn rfind_byte2(a: u8, b: u8, s: &[u8]) -> Option<usize> {
+    let (sa, sb) = (LO * u64::from(a), LO * u64::from(b));
+    let mut end = s.len();
+    while end >= 8 {
+        let w = word_at(s, end - 8)?;
+        let hit = eq_bytes_exact(w, sa) | eq_bytes_exact(w, sb);
+        if hit != 0 {
+            return Some(end - 8 + (63 - hit.leading_zeros() as usize) / 8);
+        }
+        end -= 8;
+    }
+    s[..end].iter().rposition(|&c| c == a || c == b)
+}
+
+/// Length of the run of bytes of class `class` at the start of `s`. Eight
+/// bytes per step with one branch (table lookups, no early exit inside the
+/// step): a byte loop pays a branch per byte.
+#[inline]
+pub(crate) fn class_run(s: &[u8], class: u8) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let mut miss = 0u32;
+        for (k, &b) in chunk.iter().enumerate() {
+            miss |= u32::from(CLASS[usize::from(b)] & class == 0) << k;
+        }
+        if miss != 0 {
+            return i + miss.trailing_zeros() as usize;
+        }
+        i += 8;
+    }
+    s[i..]
+        .iter()
+        .position(|&b| !has(b, class))
+        .map_or(s.len(), |p| i + p)
+}
+
+/// True when `s` holds none of SP, HT, CR, LF (SWAR, eight bytes a step).
+#[inline]
+pub(crate) fn no_lws(s: &[u8]) -> bool {
+    let (sp, ht, cr, lf) = (LO * 0x20, LO * 0x09, LO * 0x0d, LO * 0x0a);
+    let mut i = 0;
+    while let Some(w) = word_at(s, i) {
+        // Exact for "any byte matches" (false positives only sit above a
+        // true match).
+        if eq_bytes(w, sp) | eq_bytes(w, ht) | eq_bytes(w, cr) | eq_bytes(w, lf) != 0 {
+            return false;
+        }
+        i += 8;
+    }
+    !s[i..].iter().any(|&b| is_lws(b))
+}
+
 /// True when `s` is a non-empty `token` (RFC 3261 §25.1).
 pub(crate) fn is_token(s: &[u8]) -> bool {
     !s.is_empty() && s.iter().all(|&b| is_token_char(b))
@@ -249,6 +312,48 @@ mod tests {
             assert_eq!(find_byte2(b':', 0x8b, &buf), two);
         }
         assert_eq!(find_byte(b':', b""), None);
+    }
+
+    #[test]
+    fn chunked_scans_match_byte_loops() {
+        let mut buf = [b'a'; 40];
+        for at in 0..41 {
+            for len in [0, 1, 7, 8, 9, 15, 16, 17, 40] {
+                buf.fill(b'a');
+                for (k, b) in [b' ', b'\t', b'\r', b'\n', b'@', b'!'].iter().enumerate() {
+                    if at < 40 && at % 6 == k {
+                        buf[at] = *b;
+                    }
+                }
+                let s = &buf[..len];
+                let run = s.iter().position(|&b| !has(b, HOST)).unwrap_or(len);
+                assert_eq!(class_run(s, HOST), run, "at {at} len {len}");
+                assert_eq!(
+                    no_lws(s),
+                    !s.iter().any(|&b| is_lws(b)),
+                    "at {at} len {len}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn reverse_search_matches_rposition() {
+        let mut buf = [b'a'; 40];
+        for at in 0..41 {
+            for len in [0, 1, 7, 8, 9, 15, 16, 17, 40] {
+                buf.fill(b'!'); // ` ` ^ 1: a SWAR false positive
+                if at < 40 {
+                    buf[at] = if at % 2 == 0 { b' ' } else { b'\t' };
+                }
+                if at > 3 {
+                    buf[at - 3] = b' ';
+                }
+                let s = &buf[..len];
+                let want = s.iter().rposition(|&c| c == b' ' || c == b'\t');
+                assert_eq!(rfind_byte2(b' ', b'\t', s), want, "at {at} len {len}");
+            }
+        }
     }
 
     #[test]

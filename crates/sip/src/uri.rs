@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::params;
-use crate::text::{DIGIT_DOT, HOST, LWS, SCHEME, find_byte, has, parse_u16, percent_decode};
+use crate::text::{
+    DIGIT_DOT, HOST, SCHEME, class_run, find_byte, has, no_lws, parse_u16, percent_decode,
+};
 
 /// URI scheme (RFC 3261 §19.1.1, RFC 3966).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,11 +61,20 @@ impl<'a> Host<'a> {
 /// An IPv6 reference ends at `]`; a hostname or IPv4 address at the first
 /// byte that cannot be part of one.
 pub(crate) fn scan_host(s: &[u8]) -> Option<(Host<'_>, &[u8])> {
+    scan_host_inline(s)
+}
+
+/// [`scan_host`] for [`parse_sip`]: inlined there, the host is written
+/// straight into the `Uri` instead of being copied out of a return slot
+/// (which stalls on store forwarding). Via keeps the call: inlining it into
+/// `Via::parse` measured slower.
+#[inline(always)]
+fn scan_host_inline(s: &[u8]) -> Option<(Host<'_>, &[u8])> {
     if s.first() == Some(&b'[') {
         let close = find_byte(b']', s)?;
         return Some((Host::Ipv6(parse_ipv6(&s[1..close])?), &s[close + 1..]));
     }
-    let n = s.iter().position(|&b| !has(b, HOST)).unwrap_or(s.len());
+    let n = class_run(s, HOST);
     if n == 0 {
         return None;
     }
@@ -82,18 +93,14 @@ pub(crate) fn scan_host(s: &[u8]) -> Option<(Host<'_>, &[u8])> {
     Some((host, rest))
 }
 
-/// True when `s` contains no LWS byte.
-fn no_lws(s: &[u8]) -> bool {
-    !s.iter().any(|&b| has(b, LWS))
-}
-
 /// Parses `IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT`
 /// (RFC 3261 §25.1) with each octet at most 255.
 pub(crate) fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
     let digit = |i: usize| s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9);
-    let mut octets = [0u8; 4];
+    // Accumulated in a register, not a byte array.
+    let mut addr = 0u32;
     let mut i = 0;
-    for (k, octet) in octets.iter_mut().enumerate() {
+    for k in 0..4 {
         if k > 0 {
             if s.get(i) != Some(&b'.') {
                 return None;
@@ -107,9 +114,9 @@ pub(crate) fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
             v = v * 10 + u16::from(d);
             i += 1;
         }
-        *octet = u8::try_from(v).ok()?;
+        addr = addr << 8 | u32::from(u8::try_from(v).ok()?);
     }
-    (i == s.len()).then_some(Ipv4Addr::from(octets))
+    (i == s.len()).then_some(Ipv4Addr::from_bits(addr))
 }
 
 /// Parses an IPv6 address, tolerating the `:::` before an embedded IPv4
@@ -150,11 +157,16 @@ impl<'a> Uri<'a> {
     /// SIP/SIPS) a host or port that does not parse.
     #[must_use]
     pub fn parse(raw: &'a [u8]) -> Option<Self> {
+        Self::parse_inline(raw)
+    }
+
+    /// [`Uri::parse`] inlined into the crate's own callers, so the result is
+    /// built in the caller's value rather than copied there: copying a
+    /// freshly written `Uri` stalls on store forwarding.
+    #[inline(always)]
+    pub(crate) fn parse_inline(raw: &'a [u8]) -> Option<Self> {
         // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3261 §25.1)
-        let colon = raw
-            .iter()
-            .position(|&b| !has(b, SCHEME))
-            .unwrap_or(raw.len());
+        let colon = class_run(raw, SCHEME);
         if colon == 0 || raw.get(colon) != Some(&b':') || !raw[0].is_ascii_alphabetic() {
             return None;
         }
@@ -168,34 +180,33 @@ impl<'a> Uri<'a> {
         } else {
             Scheme::Other
         };
-        let mut uri = Uri {
+        let opaque = |user, params| Uri {
             scheme,
             raw,
-            user: None,
+            user,
             password: None,
             host: Host::Domain(b""),
             port: None,
-            params: b"",
+            params,
             headers: None,
         };
         match scheme {
-            Scheme::Sip | Scheme::Sips => parse_sip(&mut uri, rest)?,
+            Scheme::Sip | Scheme::Sips => parse_sip(scheme, raw, rest),
             Scheme::Tel => {
                 // telephone-subscriber, then ;params (RFC 3966 §3).
                 let end = find_byte(b';', rest).unwrap_or(rest.len());
                 if end == 0 || !no_lws(rest) {
                     return None;
                 }
-                uri.user = Some(&rest[..end]);
-                uri.params = &rest[end..];
+                Some(opaque(Some(&rest[..end]), &rest[end..]))
             }
             Scheme::Other => {
                 if rest.is_empty() || !no_lws(rest) {
                     return None;
                 }
+                Some(opaque(None, b""))
             }
         }
-        Some(uri)
     }
 
     /// The scheme as received (`sip`, `soap.beep`, ...).
@@ -219,49 +230,54 @@ impl<'a> Uri<'a> {
     }
 }
 
-/// `[userinfo "@"] hostport uri-parameters [headers]` (RFC 3261 §25.1).
-fn parse_sip<'a>(uri: &mut Uri<'a>, rest: &'a [u8]) -> Option<()> {
+/// `[userinfo "@"] hostport uri-parameters [headers]` (RFC 3261 §25.1),
+/// `rest` being what follows `scheme:` in `raw`.
+#[inline(always)]
+fn parse_sip<'a>(scheme: Scheme, raw: &'a [u8], rest: &'a [u8]) -> Option<Uri<'a>> {
     // No `@` may appear unescaped in params or headers, so the first one ends
     // the userinfo even when the user part contains `;`, `?` or `:`
     // (RFC 4475 §3.1.1.2, §3.1.1.9).
-    let hostpart = match find_byte(b'@', rest) {
+    let (user, password, hostpart) = match find_byte(b'@', rest) {
         Some(at) => {
             let userinfo = &rest[..at];
             if !no_lws(userinfo) {
                 return None;
             }
-            match find_byte(b':', userinfo) {
-                Some(c) => {
-                    uri.user = Some(&userinfo[..c]);
-                    uri.password = Some(&userinfo[c + 1..]);
-                }
-                None => uri.user = Some(userinfo),
-            }
-            &rest[at + 1..]
+            let (user, password) = match find_byte(b':', userinfo) {
+                Some(c) => (&userinfo[..c], Some(&userinfo[c + 1..])),
+                None => (userinfo, None),
+            };
+            (Some(user), password, &rest[at + 1..])
         }
-        None => rest,
+        None => (None, None, rest),
     };
-    let (host, mut tail) = scan_host(hostpart)?;
-    uri.host = host;
+    let (host, mut tail) = scan_host_inline(hostpart)?;
+    let mut port = None;
     if let Some(p) = tail.strip_prefix(b":") {
         let digits = p
             .iter()
             .position(|b| !b.is_ascii_digit())
             .unwrap_or(p.len());
-        uri.port = Some(parse_u16(&p[..digits])?);
+        port = Some(parse_u16(&p[..digits])?);
         tail = &p[digits..];
     }
     if !matches!(tail.first(), None | Some(b';' | b'?')) || !no_lws(tail) {
         return None;
     }
-    match find_byte(b'?', tail) {
-        Some(q) => {
-            uri.params = &tail[..q];
-            uri.headers = Some(&tail[q + 1..]);
-        }
-        None => uri.params = tail,
-    }
-    Some(())
+    let (params, headers) = match find_byte(b'?', tail) {
+        Some(q) => (&tail[..q], Some(&tail[q + 1..])),
+        None => (tail, None),
+    };
+    Some(Uri {
+        scheme,
+        raw,
+        user,
+        password,
+        host,
+        port,
+        params,
+        headers,
+    })
 }
 
 #[cfg(test)]
