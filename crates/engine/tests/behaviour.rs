@@ -252,6 +252,22 @@ fn invite_flood() {
     );
 }
 
+/// The rewritten fields the SIP ALG cause names (panics without the cause).
+fn alg_fields(a: &Analysis) -> String {
+    let alg = a
+        .causes
+        .iter()
+        .find(|c| c.cause == CauseKind::SipAlg)
+        .expect("ALG cause");
+    alg.evidence[0]
+        .args
+        .iter()
+        .find(|(k, _)| *k == "fields")
+        .expect("fields")
+        .1
+        .clone()
+}
+
 /// The same REGISTER seen on both sides of a router, Contact and Via
 /// rewritten: a SIP ALG. Unchanged copies: plain NAT, no ALG.
 #[test]
@@ -269,18 +285,7 @@ fn rewritten_copies_mean_sip_alg() {
         &alg_register("198.51.100.1", 1024),
     );
     let a = lab.finish();
-    let alg = a
-        .causes
-        .iter()
-        .find(|c| c.cause == CauseKind::SipAlg)
-        .expect("ALG cause");
-    let fields = alg.evidence[0]
-        .args
-        .iter()
-        .find(|(k, _)| *k == "fields")
-        .unwrap()
-        .1
-        .clone();
+    let fields = alg_fields(&a);
     assert!(
         fields.contains("Via") && fields.contains("Contact"),
         "{fields}"
@@ -303,6 +308,30 @@ fn rewritten_copies_mean_sip_alg() {
         !has_cause(&a, CauseKind::SipAlg),
         "plain NAT is not an ALG: {:?}",
         a.causes
+    );
+}
+
+/// A de-registration (`Contact: *`, no SDP) has no address in Contact, but
+/// an ALG still rewrites its Via: its two copies are compared too.
+#[test]
+fn a_deregistration_seen_on_both_sides_is_compared() {
+    let dereg = |host: &str, port: u16| {
+        alg_register(host, port)
+            .replace(&format!("Contact: <sip:1001@{host}:{port}>"), "Contact: *")
+    };
+    let mut lab = Lab::plain();
+    lab.send(
+        "192.168.77.20:5060",
+        PROVIDER,
+        &dereg("192.168.77.20", 5060),
+    );
+    lab.wait_ms(1);
+    lab.send("198.51.100.1:1024", PROVIDER, &dereg("198.51.100.1", 1024));
+    let a = lab.finish();
+    let fields = alg_fields(&a);
+    assert!(
+        fields.contains("Via") && !fields.contains("Contact"),
+        "{fields}"
     );
 }
 

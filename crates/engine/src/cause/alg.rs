@@ -249,8 +249,9 @@ impl AlgWatch {
         if !matches!(cseq.method, Method::Invite | Method::Register) {
             return;
         }
-        // Only messages with something an ALG rewrites (presence is enough
-        // here: the fields are parsed when a second copy is compared).
+        // Only messages with something an ALG rewrites. Presence is enough
+        // here (the fields are parsed when a second copy is compared), so a
+        // de-registration's `Contact: *` counts too: its Via is rewritten.
         if ctx.m.header_value(HeaderName::Contact).is_none() && !has_sdp(ctx.m) {
             return;
         }

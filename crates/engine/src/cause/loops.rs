@@ -78,8 +78,10 @@ impl LoopWatch {
         // bytes between the same sockets, so the whole payload is the key
         // (one pass over it; different messages of a flood differ in
         // Call-ID, branch or CSeq and so in their bytes). Copies of one
-        // looping packet keep its IPv4 ID; a sender's own resends get new
-        // ones, so they cannot fake a storm.
+        // looping packet keep its IPv4 ID; a sender's own resends usually
+        // get new ones (not over IPv6, or from stacks that send ID 0 with
+        // DF set: there the storm threshold, twice the routing one, and the
+        // 2 s window keep Timer A/G resends, at most three, below it).
         let key = self.hasher.hash(&(
             ctx.d.payload,
             ctx.d.ip_id,

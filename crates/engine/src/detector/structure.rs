@@ -88,7 +88,7 @@ fn is_vtag(tag: &[u8]) -> bool {
     vtag_data(tag, &mut [0u8; 256]).is_some()
 }
 
-/// Decodes a SIPVicious tag: hex of `<data> 0x01 <1–10 decimal digits>`.
+/// Decodes a SIPVicious tag: hex of `<data> 0x01 <6–10 decimal digits>`.
 pub(crate) fn decode_vtag(tag: &[u8]) -> Option<VTag> {
     let mut buf = [0u8; 256];
     let data = vtag_data(tag, &mut buf)?;
