@@ -61,6 +61,9 @@ pub struct Alert {
     pub time_ms: i64,
     /// Seconds the source is banned for, when this alert is about a ban.
     pub ban_secs: Option<u64>,
+    /// What that ban covers: the source address (`/32`, `/128`) or, for an
+    /// IPv6 prefix ban, its network (`2001:db8:1:2::/64`).
+    pub ban_target: Option<ipnet::IpNet>,
     /// Alerts of the same group held back since the previous one.
     pub grouped: u64,
     pub evidence: serde_json::Value,
@@ -87,6 +90,9 @@ impl Alert {
         }
         if let Some(b) = self.ban_secs {
             msg.push_str(&format!(" ban_secs={b}"));
+        }
+        if let Some(t) = self.ban_target {
+            msg.push_str(&format!(" ban_target={t}"));
         }
         if self.grouped > 0 {
             msg.push_str(&format!(" grouped={}", self.grouped));
@@ -306,6 +312,7 @@ mod tests {
             summary: "User-Agent \"friendly-scanner\"\r\nInjected: yes".into(),
             time_ms: 0,
             ban_secs: Some(3600),
+            ban_target: Some("198.51.100.7/32".parse().unwrap()),
             grouped: 2,
             evidence: serde_json::Value::Null,
         };
@@ -313,7 +320,9 @@ mod tests {
         assert!(
             line.starts_with("<156>ghostguard[42]: site=office event=incident source=198.51.100.7")
         );
-        assert!(line.contains("ban_secs=3600 grouped=2"));
+        assert!(line.contains("ban_secs=3600 ban_target=198.51.100.7/32 grouped=2"));
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["ban_target"], "198.51.100.7/32");
         assert!(!line.contains('\n') && !line.contains('\r'));
         assert!(line.ends_with("msg=\"User-Agent ?friendly-scanner???Injected: yes\""));
     }

@@ -107,6 +107,7 @@ impl Notifier {
                 summary,
                 time_ms: now_ms,
                 ban_secs: None,
+                ban_target: None,
                 grouped: h.held,
                 evidence: serde_json::Value::Null,
             };
@@ -205,6 +206,7 @@ mod tests {
             summary: "friendly-scanner".into(),
             time_ms: t,
             ban_secs: Some(3600),
+            ban_target: None,
             grouped: 0,
             evidence: serde_json::json!({"code": "user-agent"}),
         }

@@ -36,6 +36,7 @@ pub fn incident_alert(i: &Incident) -> Alert {
         ),
         time_ms: i.last_seen,
         ban_secs: None,
+        ban_target: None,
         grouped: 0,
         evidence: serde_json::from_str(&i.evidence).unwrap_or(serde_json::Value::Null),
     }
@@ -58,6 +59,7 @@ pub fn ban_alert(b: &Ban) -> Alert {
         ban_secs: b
             .expires_at
             .map(|e| u64::try_from((e - b.created_at).max(0) / 1000).unwrap_or(0)),
+        ban_target: Some(b.ip.net()),
         grouped: 0,
         evidence: serde_json::Value::Null,
     }
@@ -78,6 +80,7 @@ pub fn call_alert(c: &GhostCall) -> Alert {
         ),
         time_ms: c.time,
         ban_secs: None,
+        ban_target: None,
         grouped: 0,
         evidence: serde_json::json!({ "phone": c.phone, "caller": c.caller, "answered": c.answered }),
     }
@@ -121,4 +124,39 @@ pub async fn spawn(st: &AppState, every: Duration) -> Result<(), ServeError> {
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ghostguard_store::BanOrigin;
+
+    fn ban(target: &str) -> Ban {
+        Ban {
+            id: 1,
+            site: "office".into(),
+            ip: target.parse::<ipnet::IpNet>().unwrap().into(),
+            reason: "scanner".into(),
+            origin: BanOrigin::Auto,
+            actor: "guard".into(),
+            created_at: 1_000,
+            expires_at: Some(3_601_000),
+            lifted_at: None,
+            lifted_by: None,
+        }
+    }
+
+    #[test]
+    fn a_ban_alert_names_what_the_ban_covers() {
+        let a = ban_alert(&ban("2001:db8:1:2::/64"));
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["ban_target"], "2001:db8:1:2::/64");
+        assert_eq!(json["ban_secs"], 3_600);
+        assert_eq!(a.source, Some("2001:db8:1:2::".parse().unwrap()));
+        let a = ban_alert(&ban("198.51.100.7/32"));
+        assert_eq!(
+            serde_json::to_value(&a).unwrap()["ban_target"],
+            "198.51.100.7/32"
+        );
+    }
 }

@@ -73,6 +73,10 @@ pub(super) async fn carry_out(
             if let Err(err) = store.record_incident(&inc).await {
                 store_error(c, "incident", &err);
             }
+            let ban_target = match &verdict {
+                Verdict::Ban { net, .. } => Some(*net),
+                Verdict::Spare(_) => None,
+            };
             let (ban_secs, what) = match verdict {
                 Verdict::Ban { ttl, offence, .. } => (
                     Some(ttl.as_secs()),
@@ -110,6 +114,7 @@ pub(super) async fn carry_out(
                 ),
                 time_ms: now_ms(),
                 ban_secs,
+                ban_target,
                 grouped: 0,
                 evidence: serde_json::from_str(&inc.evidence).unwrap_or_default(),
             });
@@ -162,6 +167,7 @@ pub(super) async fn carry_out(
                 ),
                 time_ms: now_ms(),
                 ban_secs: None,
+                ban_target: None,
                 grouped: 0,
                 evidence: serde_json::Value::Null,
             });
