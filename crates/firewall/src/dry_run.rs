@@ -13,7 +13,7 @@ use crate::memory::Memory;
 use crate::queue::iptables_restore_text;
 use crate::render;
 use crate::ruleset::{Ruleset, SetRole};
-use crate::spec::{FirewallSpec, QueueBackend};
+use crate::spec::{FirewallSpec, Mode, Policy, QueueBackend};
 use crate::{Ban, BanEntry, Firewall};
 
 /// One batch the adapter would have applied.
@@ -66,6 +66,21 @@ impl DryRun {
             out: Some(Box::new(out)),
             ..Self::new()
         }
+    }
+
+    /// Prints ban changes to `out` for a table someone else installs (the
+    /// guard): what `serve` and `feed import` print with `dry-run`, as
+    /// they do not own the table. The would-be state starts as an empty
+    /// installed table; no install batch is printed.
+    #[must_use]
+    pub fn printing_changes(out: impl Write + Send + 'static) -> Self {
+        let mut d = Self::printing(out);
+        // A fixed, valid spec: installing it into the in-memory state
+        // cannot fail, and if it did, ban() would say the table is missing.
+        let _ = d
+            .state
+            .install(&FirewallSpec::new(Mode::Host, Policy::Observe));
+        d
     }
 
     /// The batches so far.

@@ -123,6 +123,34 @@ fn dry_run_prints_what_it_records() {
     assert_eq!(fw.bans().unwrap().len(), 1);
 }
 
+/// `serve` and `feed import` print ban changes for the guard's table
+/// without installing one themselves.
+#[test]
+fn dry_run_of_changes_needs_no_install_and_prints_no_table() {
+    let out = Shared::default();
+    let mut fw = DryRun::printing_changes(out.clone());
+    fw.ban(&[
+        Ban {
+            net: net("2001:db8:7:8::/64"),
+            ttl: Duration::from_secs(60),
+        },
+        Ban::address(ip("198.51.100.7"), Duration::from_secs(60)),
+    ])
+    .unwrap();
+    fw.unban(&[net("198.51.100.7/32")]).unwrap();
+    let printed = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        printed.contains("add element inet ghostguard ban6 { 2001:db8:7:8::/64 timeout 60s }"),
+        "{printed}"
+    );
+    assert!(printed.contains("198.51.100.7"), "{printed}");
+    assert!(
+        !printed.contains("add table"),
+        "no install batch: {printed}"
+    );
+    assert_eq!(fw.bans().unwrap().len(), 1, "the /64 stays");
+}
+
 /// A stand-in `nft` that prints `stderr`, `stdout` and exits with `code`.
 fn fake_nft(dir: &std::path::Path, name: &str, stdout: &str, stderr: &str, code: i32) -> Nft {
     use std::os::unix::fs::PermissionsExt;

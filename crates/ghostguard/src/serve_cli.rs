@@ -105,9 +105,10 @@ fn firewall(apply: Apply) -> Option<SharedFirewall> {
     match apply {
         Apply::None => None,
         Apply::Nft => Some(Arc::new(Mutex::new(ghostguard_firewall::Nft::new()))),
-        Apply::DryRun => Some(Arc::new(Mutex::new(ghostguard_firewall::DryRun::printing(
-            std::io::stderr(),
-        )))),
+        // The guard owns the table: print only the changes to it.
+        Apply::DryRun => Some(Arc::new(Mutex::new(
+            ghostguard_firewall::DryRun::printing_changes(std::io::stderr()),
+        ))),
     }
 }
 
@@ -196,9 +197,10 @@ pub fn run_feed(args: &FeedArgs) -> anyhow::Result<ExitCode> {
         r.map_err(anyhow::Error::from)
     })?;
     println!(
-        "{}: {} addresses banned for {} on site {} ({} new, {} renewed); {} refused, {} invalid, {} networks skipped{}",
+        "{}: {} addresses and IPv6 networks banned ({} networks) for {} on site {} ({} new, {} renewed); {} refused, {} invalid, {} networks skipped{}",
         report.source,
         report.accepted,
+        report.prefixes,
         humantime::format_duration(a.ban_time),
         a.site,
         report.new,

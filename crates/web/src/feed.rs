@@ -237,9 +237,13 @@ async fn serve(
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
     pub addresses: Vec<IpAddr>,
+    /// IPv6 networks a prefix ban can hold (`/48` to `/127`, as this feed
+    /// writes its own prefix bans).
+    pub prefixes: Vec<ipnet::IpNet>,
     /// Lines or items that are no address.
     pub invalid: u64,
-    /// Prefixes wider than one address (ban sets hold addresses).
+    /// Other networks, skipped: IPv4 networks (the IPv4 ban set holds
+    /// addresses) and IPv6 networks wider than `/48`.
     pub networks: u64,
 }
 
@@ -298,7 +302,7 @@ pub fn parse(text: &str) -> Parsed {
 }
 
 fn word(p: &mut Parsed, w: &str) {
-    if p.addresses.len() >= MAX_ENTRIES {
+    if p.addresses.len() + p.prefixes.len() >= MAX_ENTRIES {
         p.invalid += 1;
         return;
     }
@@ -307,6 +311,10 @@ fn word(p: &mut Parsed, w: &str) {
     } else if let Ok(net) = w.parse::<ipnet::IpNet>() {
         if net.prefix_len() == net.max_prefix_len() {
             p.addresses.push(net.addr());
+        } else if net.addr().is_ipv6()
+            && net.prefix_len() >= ghostguard_firewall::MIN_IPV6_BAN_PREFIX
+        {
+            p.prefixes.push(net.trunc());
         } else {
             p.networks += 1;
         }
@@ -346,6 +354,28 @@ mod tests {
         );
         let rsc = render(Format::MikroTik, &list, 0);
         assert!(rsc.contains("/ipv6 firewall address-list\nremove [find list=ghostguard]\nadd list=ghostguard address=2001:db8::5"));
+    }
+
+    #[test]
+    fn ipv6_prefix_bans_parse_back_as_networks() {
+        let list = [e("198.51.100.7"), e("2001:db8:1:2::/64")];
+        for f in [Format::Plain, Format::PfSense, Format::MikroTik] {
+            let got = parse(&render(f, &list, 0));
+            assert_eq!(
+                got.addresses,
+                vec!["198.51.100.7".parse::<IpAddr>().unwrap()]
+            );
+            let net: ipnet::IpNet = "2001:db8:1:2::/64".parse().unwrap();
+            assert_eq!(got.prefixes, vec![net], "{f:?}");
+        }
+        // Wider than a prefix ban may be, IPv4 networks, and a host part
+        // (kept as its network).
+        let p = parse("203.0.113.0/24\n2001:db8::/32\n2001:db8:5:6::9/64\n");
+        assert_eq!(p.networks, 2);
+        assert_eq!(
+            p.prefixes,
+            vec!["2001:db8:5:6::/64".parse::<ipnet::IpNet>().unwrap()]
+        );
     }
 
     #[test]

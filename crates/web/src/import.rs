@@ -7,11 +7,17 @@
 //! extends an active ban instead of adding one), so an address dropped from
 //! the list expires one ban time after it was last seen there.
 //!
+//! IPv6 networks of `/48` to `/127` become prefix bans (the feed writes
+//! this site's own prefix bans that way); IPv4 networks and wider IPv6 ones
+//! are counted and skipped.
+//!
 //! DoS: a list is read up to [`MAX_BODY`] bytes and [`crate::feed::MAX_ENTRIES`]
 //! addresses; a fetch times out after [`FETCH_TIMEOUT`].
 
 use std::net::IpAddr;
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 use ghostguard_store::{BanOrigin, NewBan, Store};
 use serde::Serialize;
@@ -42,11 +48,14 @@ pub struct ImportOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     pub source: String,
-    /// Addresses banned (new or renewed).
+    /// Addresses and IPv6 networks banned (new or renewed).
     pub accepted: u64,
+    /// Of those, IPv6 networks (prefix bans).
+    pub prefixes: u64,
     pub new: u64,
     pub renewed: u64,
     pub invalid: u64,
+    /// Networks skipped: IPv4 networks, IPv6 networks wider than `/48`.
     pub networks: u64,
     /// Loopback, multicast, private (unless allowed), duplicates.
     pub refused: u64,
@@ -141,7 +150,7 @@ pub async fn import(
     opts: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
     let parsed = feed::parse(text);
-    if parsed.addresses.is_empty() && parsed.invalid > 0 {
+    if parsed.addresses.is_empty() && parsed.prefixes.is_empty() && parsed.invalid > 0 {
         return Err(ImportError::Format {
             what: source.to_owned(),
         });
@@ -162,15 +171,21 @@ pub async fn import(
         .collect();
     let actor = format!("import:{short}");
     let mut banned = Vec::new();
-    for ip in parsed.addresses {
-        if !crate::ban::bannable(ip) || (private(ip) && !opts.allow_private) || !seen.insert(ip) {
+    let targets = parsed
+        .addresses
+        .into_iter()
+        .map(IpNet::from)
+        .chain(parsed.prefixes);
+    for net in targets {
+        let ip = net.addr();
+        if !crate::ban::bannable(ip) || (private(ip) && !opts.allow_private) || !seen.insert(net) {
             r.refused += 1;
             continue;
         }
         let rec = store
             .record_ban(&NewBan {
                 site: opts.site.clone(),
-                ip: ip.into(),
+                ip: net.into(),
                 reason: format!("listed by {short}"),
                 origin: BanOrigin::Import,
                 actor: actor.clone(),
@@ -184,7 +199,12 @@ pub async fn import(
             r.renewed += 1;
         }
         r.accepted += 1;
-        banned.push(ghostguard_firewall::Ban::address(ip, opts.ban_time));
+        if net.prefix_len() != net.max_prefix_len() {
+            r.prefixes += 1;
+        }
+        // A ban in force that ends later keeps its end (the store's rule).
+        let ttl = ghostguard_firewall::ttl_left(rec.expires_at, now);
+        banned.push(ghostguard_firewall::Ban { net, ttl });
     }
     if let Some(fw) = firewall {
         let fw = fw.clone();

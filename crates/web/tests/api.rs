@@ -610,6 +610,29 @@ async fn a_second_guard_imports_the_first_ones_feed() {
     // Importing again renews instead of adding.
     let r = import(&b, None, &url, &text, &opts).await.unwrap();
     assert_eq!((r.new, r.renewed), (0, want));
+    // IPv6 networks become prefix bans; IPv4 networks and IPv6 ones wider
+    // than /48 are counted and skipped.
+    let r = import(
+        &b,
+        None,
+        "list",
+        "2001:db8:7:8::/64\n203.0.113.0/24\n2001:db8::/32\n",
+        &opts,
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.accepted, r.prefixes, r.networks), (1, 1, 2));
+    let net: ipnet::IpNet = "2001:db8:7:8::/64".parse().unwrap();
+    let inside = "2001:db8:7:8::99".parse::<std::net::IpAddr>().unwrap();
+    let covering = b
+        .active_bans("branch-b", ghostguard_web::clock::now_ms())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|x| x.ip.net().contains(&inside))
+        .map(|x| x.ip.net())
+        .collect::<Vec<_>>();
+    assert_eq!(covering, vec![net]);
     // A wrong token is a clear error; so is a page that is no list.
     let e = fetch(&format!("http://{addr}/feed/blocklist.txt?token=wrong"))
         .await
