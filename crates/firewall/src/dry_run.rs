@@ -71,7 +71,10 @@ impl DryRun {
     /// Prints ban changes to `out` for a table someone else installs (the
     /// guard): what `serve` and `feed import` print with `dry-run`, as
     /// they do not own the table. The would-be state starts as an empty
-    /// installed table; no install batch is printed.
+    /// installed table, so the batches are those sent to a table whose
+    /// elements are unknown (the merges the kernel's elements would cause
+    /// are not shown), and [`Firewall::bans`] answers with this session's
+    /// bans only. No install batch is printed.
     #[must_use]
     pub fn printing_changes(out: impl Write + Send + 'static) -> Self {
         let mut d = Self::printing(out);

@@ -197,7 +197,7 @@ pub fn run_feed(args: &FeedArgs) -> anyhow::Result<ExitCode> {
         r.map_err(anyhow::Error::from)
     })?;
     println!(
-        "{}: {} addresses and IPv6 networks banned ({} networks) for {} on site {} ({} new, {} renewed); {} refused, {} invalid, {} networks skipped{}",
+        "{}: {} bans ({} of them IPv6 networks) for {} on site {} ({} new, {} renewed); {} refused, {} invalid, {} networks skipped{}",
         report.source,
         report.accepted,
         report.prefixes,
@@ -214,5 +214,11 @@ pub fn run_feed(args: &FeedArgs) -> anyhow::Result<ExitCode> {
             ""
         }
     );
+    if let Some(e) = &report.firewall_error {
+        eprintln!(
+            "ghostguard: the firewall refused part of the list (the store has all of it): {e}"
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::SUCCESS)
 }

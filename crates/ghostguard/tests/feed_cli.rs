@@ -31,7 +31,7 @@ fn a_list_with_networks_is_imported_and_the_dry_run_prints_the_changes() {
     );
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("2 addresses and IPv6 networks banned (1 networks)")
+        stdout.contains("2 bans (1 of them IPv6 networks)")
             && stdout.contains("1 invalid, 2 networks skipped"),
         "{stdout}"
     );

@@ -247,6 +247,19 @@ pub struct Parsed {
     pub networks: u64,
 }
 
+/// IPv6 ranges that carry IPv4 addresses (IPv4-mapped, NAT64): a network
+/// there is an IPv4 network, which the IPv4 ban set cannot hold.
+const IPV4_IN_IPV6: [ipnet::IpNet; 2] = [
+    ipnet::IpNet::V6(ipnet::Ipv6Net::new_assert(
+        std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0),
+        96,
+    )),
+    ipnet::IpNet::V6(ipnet::Ipv6Net::new_assert(
+        std::net::Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0),
+        96,
+    )),
+];
+
 /// DoS: most addresses taken from one list.
 pub const MAX_ENTRIES: usize = 200_000;
 
@@ -313,6 +326,7 @@ fn word(p: &mut Parsed, w: &str) {
             p.addresses.push(net.addr());
         } else if net.addr().is_ipv6()
             && net.prefix_len() >= ghostguard_firewall::MIN_IPV6_BAN_PREFIX
+            && !IPV4_IN_IPV6.iter().any(|v4| v4.contains(&net))
         {
             p.prefixes.push(net.trunc());
         } else {
@@ -370,8 +384,13 @@ mod tests {
         }
         // Wider than a prefix ban may be, IPv4 networks, and a host part
         // (kept as its network).
-        let p = parse("203.0.113.0/24\n2001:db8::/32\n2001:db8:5:6::9/64\n");
-        assert_eq!(p.networks, 2);
+        let p = parse(
+            r#"["203.0.113.0/24","2001:db8::/32","2001:db8:5:6::9/64","::ffff:10.0.0.0/104","64:ff9b::c633:6400/120"]"#,
+        );
+        assert_eq!(
+            p.networks, 4,
+            "IPv4 networks written as IPv6 are skipped too"
+        );
         assert_eq!(
             p.prefixes,
             vec!["2001:db8:5:6::/64".parse::<ipnet::IpNet>().unwrap()]

@@ -59,7 +59,11 @@ pub struct ImportReport {
     pub networks: u64,
     /// Loopback, multicast, private (unless allowed), duplicates.
     pub refused: u64,
+    /// Applied to this host's firewall (all of it).
     pub applied: bool,
+    /// Why applying (part of) the list to the firewall failed; the store
+    /// records stand, and the guard loads them.
+    pub firewall_error: Option<String>,
 }
 
 /// The last scheduled import of one list (for `/metrics`).
@@ -124,7 +128,8 @@ pub async fn fetch(source: &str) -> Result<String, ImportError> {
 /// Private, shared (RFC 6598), link-local and unique-local (RFC 4193)
 /// addresses: another site's list should not cut off our own networks.
 fn private(ip: IpAddr) -> bool {
-    match ip {
+    // `::ffff:192.168.1.10` is the IPv4 address it carries.
+    match ip.to_canonical() {
         IpAddr::V4(v4) => {
             let o = v4.octets();
             v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
@@ -178,7 +183,13 @@ pub async fn import(
         .chain(parsed.prefixes);
     for net in targets {
         let ip = net.addr();
-        if !crate::ban::bannable(ip) || (private(ip) && !opts.allow_private) || !seen.insert(net) {
+        // One key per host however it is written (`::ffff:a.b.c.d` is a.b.c.d).
+        let key = if net.prefix_len() == net.max_prefix_len() {
+            IpNet::from(ip.to_canonical())
+        } else {
+            net
+        };
+        if !crate::ban::bannable(ip) || (private(ip) && !opts.allow_private) || !seen.insert(key) {
             r.refused += 1;
             continue;
         }
@@ -208,14 +219,26 @@ pub async fn import(
     }
     if let Some(fw) = firewall {
         let fw = fw.clone();
+        // Each batch on its own: one the kernel refuses does not keep the
+        // others out, and the report (the store has the bans) is not lost.
         let res = tokio::task::spawn_blocking(move || {
-            banned.chunks(BATCH).try_for_each(|c| lock(&fw).ban(c))
+            banned
+                .chunks(BATCH)
+                .filter_map(|c| lock(&fw).ban(c).err())
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
         })
         .await;
         match res {
-            Ok(Ok(())) => r.applied = true,
-            Ok(Err(e)) => return Err(e.into()),
-            Err(e) => eprintln!("ghostguard: import: firewall task: {e}"),
+            Ok(errors) if errors.is_empty() => r.applied = true,
+            Ok(errors) => {
+                r.firewall_error = Some(format!(
+                    "{} of the firewall batches failed; first: {}",
+                    errors.len(),
+                    errors[0]
+                ));
+            }
+            Err(e) => r.firewall_error = Some(format!("firewall task: {e}")),
         }
     }
     Ok(r)
@@ -254,14 +277,24 @@ pub fn spawn_scheduled(st: &AppState) {
                 let status = match result {
                     Ok(r) => {
                         eprintln!(
-                            "ghostguard serve: imported {}: {} addresses ({} new), {} refused, {} invalid",
-                            list.source, r.accepted, r.new, r.refused, r.invalid
+                            "ghostguard serve: imported {}: {} bans ({} of them IPv6 networks, {} new), {} refused, {} invalid, {} networks skipped{}",
+                            list.source,
+                            r.accepted,
+                            r.prefixes,
+                            r.new,
+                            r.refused,
+                            r.invalid,
+                            r.networks,
+                            r.firewall_error
+                                .as_deref()
+                                .map(|e| format!("; firewall: {e}"))
+                                .unwrap_or_default()
                         );
                         ImportStatus {
                             source: list.source.clone(),
                             at: now_ms(),
                             accepted: r.accepted,
-                            error: None,
+                            error: r.firewall_error,
                         }
                     }
                     Err(e) => {
@@ -297,7 +330,16 @@ mod tests {
         ] {
             assert!(private(s.parse().unwrap()), "{s}");
         }
-        for s in ["198.51.100.7", "100.128.0.1", "2001:db8::1"] {
+        assert!(
+            private("::ffff:192.168.1.10".parse().unwrap()),
+            "IPv4-mapped"
+        );
+        for s in [
+            "198.51.100.7",
+            "100.128.0.1",
+            "2001:db8::1",
+            "::ffff:198.51.100.7",
+        ] {
             assert!(!private(s.parse().unwrap()), "{s}");
         }
     }

@@ -633,6 +633,18 @@ async fn a_second_guard_imports_the_first_ones_feed() {
         .map(|x| x.ip.net())
         .collect::<Vec<_>>();
     assert_eq!(covering, vec![net]);
+    // A LAN address written IPv4-mapped is still private; a host written
+    // both ways is one ban.
+    let r = import(
+        &b,
+        None,
+        "list",
+        r#"["::ffff:192.168.1.10","198.51.100.99","::ffff:198.51.100.99"]"#,
+        &opts,
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.accepted, r.refused), (1, 2));
     // A wrong token is a clear error; so is a page that is no list.
     let e = fetch(&format!("http://{addr}/feed/blocklist.txt?token=wrong"))
         .await

@@ -13,6 +13,7 @@
 //! stops or dies; `guard --remove` deletes it.
 
 mod effects;
+mod resync;
 #[cfg(test)]
 mod tests;
 mod workers;
@@ -415,6 +416,13 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
     let mut lifted_set: HashSet<i64> = HashSet::new();
     let mut added_seen = now_ms();
     let mut added_ids: HashSet<i64> = HashSet::new();
+    // What is in force now was restored above; later changes are compared
+    // against it.
+    let mut synced = resync::Synced::default();
+    for b in store.active_bans(&site, now_ms()).await.unwrap_or_default() {
+        synced.note(&b);
+    }
+    let mut ticks: u64 = 0;
     let mut cfg = cfg;
     // DNS runs in its own task so a slow resolver never holds the loop.
     let (dns_tx, mut dns_rx) = tokio::sync::mpsc::channel::<(u64, TrustedServers, Duration)>(4);
@@ -482,6 +490,7 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                             if b.origin == BanOrigin::Auto || !added_ids.insert(b.id) {
                                 continue;
                             }
+                            synced.note(&b);
                             added_seen = added_seen.max(b.created_at);
                             if let Some(why) = never_banned(&cfg, &trusted.current(), b.ip) {
                                 eprintln!("ghostguard: ignoring the {} ban of {}: it is {why}", b.origin, b.ip);
@@ -498,6 +507,24 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                         }
                     }
                     Err(e) => store_error(&counters, "added bans", &e),
+                }
+                ticks += 1;
+                if ticks % resync::EVERY_TICKS == 0 {
+                    match store.active_bans(&site, now_ms()).await {
+                        Ok(list) => {
+                            let mut bans = Vec::new();
+                            for b in synced.changes(list) {
+                                if never_banned(&cfg, &trusted.current(), b.ip).is_none() {
+                                    bans.push((b.ip.net(), until(b.expires_at)));
+                                }
+                            }
+                            if !bans.is_empty() {
+                                eprintln!("ghostguard: {} bans added or renewed outside the daemon applied", bans.len());
+                                let _ = ctl_tx.send(Control::Added(bans));
+                            }
+                        }
+                        Err(e) => store_error(&counters, "active bans", &e),
+                    }
                 }
                 match store.lifted_since(&site, lifted_seen - 60_000, 1000).await {
                     Ok(list) => {
