@@ -54,6 +54,7 @@ pub use error::{Invalid, RedactedUrl, Result, StoreError};
 pub use model::{
     Backend, Ban, BanOrigin, BanRecorded, Bucket, GhostCall, Health, Heartbeat, Incident, NewBan,
     NewGhostCall, NewIncident, Pruned, Recorded, Retention, SourceSummary, Totals, UnixMillis,
+    end_with_inner,
 };
 pub use query::{BanQuery, GhostCallQuery, IncidentQuery, SourceQuery};
 pub use ranking::{FeedSource, MaxIds, PhoneCalls, SiteCount, SourceRank};

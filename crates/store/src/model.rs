@@ -152,6 +152,36 @@ impl Ban {
     pub fn is_active(&self, now: UnixMillis) -> bool {
         self.lifted_at.is_none() && self.expires_at.is_none_or(|e| e > now)
     }
+
+    /// The end of this ban as the firewall holds it; see [`end_with_inner`].
+    #[must_use]
+    pub fn end_with_inner(&self, others: &[Ban]) -> Option<UnixMillis> {
+        end_with_inner(self.ip, self.expires_at, others)
+    }
+}
+
+/// The end a ban of `target` ending at `end` has in the firewall: a
+/// network's kernel element absorbs the bans inside it (the longest end
+/// wins), so re-adding the network must carry the latest end among its own
+/// and those of the `others` that lie inside it. `None`: until lifted.
+#[must_use]
+pub fn end_with_inner(
+    target: BanTarget,
+    end: Option<UnixMillis>,
+    others: &[Ban],
+) -> Option<UnixMillis> {
+    if target.is_host() {
+        return end;
+    }
+    let net = target.net();
+    others
+        .iter()
+        .filter(|b| b.lifted_at.is_none() && net.contains(&b.ip.net()))
+        .map(|b| b.expires_at)
+        .fold(end, |a, b| match (a, b) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            _ => None,
+        })
 }
 
 /// What [`crate::Store::record_ban`] did.
@@ -296,4 +326,39 @@ pub struct Health {
     /// SQLite: the `synchronous` setting of a pooled connection
     /// (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
     pub synchronous: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ban(target: &str, end: Option<UnixMillis>, lifted: bool) -> Ban {
+        Ban {
+            id: 1,
+            site: "s".into(),
+            ip: target.parse().unwrap(),
+            reason: String::new(),
+            origin: BanOrigin::Manual,
+            actor: String::new(),
+            created_at: 0,
+            expires_at: end,
+            lifted_at: lifted.then_some(1),
+            lifted_by: None,
+        }
+    }
+
+    #[test]
+    fn a_network_carries_the_latest_end_of_the_bans_inside_it() {
+        let net = ban("2001:db8:1:2::/64", Some(1_000), false);
+        let inside_later = ban("2001:db8:1:2::9", Some(5_000), false);
+        let outside = ban("2001:db8:1:3::9", Some(9_000), false);
+        let lifted = ban("2001:db8:1:2::7", Some(8_000), true);
+        let others = [inside_later.clone(), outside.clone(), lifted];
+        assert_eq!(net.end_with_inner(&others), Some(5_000));
+        let forever = ban("2001:db8:1:2::5", None, false);
+        assert_eq!(net.end_with_inner(&[forever]), None, "until lifted wins");
+        assert_eq!(net.end_with_inner(&[outside]), Some(1_000));
+        // An address absorbs nothing.
+        assert_eq!(inside_later.end_with_inner(&[net]), Some(5_000));
+    }
 }

@@ -214,10 +214,26 @@ pub async fn import(
             r.prefixes += 1;
         }
         // A ban in force that ends later keeps its end (the store's rule).
-        let ttl = ghostguard_firewall::ttl_left(rec.expires_at, now);
-        banned.push(ghostguard_firewall::Ban { net, ttl });
+        banned.push((net, rec.expires_at));
     }
     if let Some(fw) = firewall {
+        // A network re-added keeps the ends of the bans its kernel element
+        // absorbed (bans inside it), as the store still holds them.
+        let inner = if r.prefixes > 0 {
+            store.active_bans(&opts.site, now).await?
+        } else {
+            Vec::new()
+        };
+        let banned: Vec<ghostguard_firewall::Ban> = banned
+            .into_iter()
+            .map(|(net, end)| ghostguard_firewall::Ban {
+                net,
+                ttl: ghostguard_firewall::ttl_left(
+                    ghostguard_store::end_with_inner(net.into(), end, &inner),
+                    now,
+                ),
+            })
+            .collect();
         let fw = fw.clone();
         // Each batch on its own: one the kernel refuses does not keep the
         // others out, and the report (the store has the bans) is not lost.

@@ -645,6 +645,39 @@ async fn a_second_guard_imports_the_first_ones_feed() {
     .await
     .unwrap();
     assert_eq!((r.accepted, r.refused), (1, 2));
+    // Re-importing a /64 whose kernel element absorbed a longer operator
+    // ban inside it keeps that longer end (the kernel keeps one element).
+    let now = ghostguard_web::clock::now_ms();
+    b.record_ban(&ghostguard_store::NewBan {
+        site: "branch-b".into(),
+        ip: "2001:db8:9:9::5".parse::<IpAddr>().unwrap().into(),
+        reason: "operator".into(),
+        origin: BanOrigin::Manual,
+        actor: "cli:root".into(),
+        created_at: now,
+        expires_at: Some(now + 30 * 86_400_000),
+    })
+    .await
+    .unwrap();
+    let dry = std::sync::Arc::new(std::sync::Mutex::new(
+        ghostguard_firewall::DryRun::printing_changes(std::io::sink()),
+    ));
+    let fw: ghostguard_web::state::SharedFirewall = dry.clone();
+    let r = import(&b, Some(&fw), "list", "2001:db8:9:9::/64\n", &opts)
+        .await
+        .unwrap();
+    assert!(r.applied && r.firewall_error.is_none(), "{r:?}");
+    let script = dry.lock().unwrap().script();
+    let secs: u64 = script
+        .split("2001:db8:9:9::/64 timeout ")
+        .nth(1)
+        .and_then(|t| t.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{script}"));
+    assert!(
+        secs > 29 * 86_400,
+        "the /64 keeps the inner 30-day end: {secs}s"
+    );
     // A wrong token is a clear error; so is a page that is no list.
     let e = fetch(&format!("http://{addr}/feed/blocklist.txt?token=wrong"))
         .await

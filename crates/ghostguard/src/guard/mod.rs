@@ -513,9 +513,10 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                     match store.active_bans(&site, now_ms()).await {
                         Ok(list) => {
                             let mut bans = Vec::new();
-                            for b in synced.changes(list) {
+                            for b in synced.changes(&list) {
                                 if never_banned(&cfg, &trusted.current(), b.ip).is_none() {
-                                    bans.push((b.ip.net(), until(b.expires_at)));
+                                    // A network re-added keeps the ends of the bans it absorbed.
+                                    bans.push((b.ip.net(), until(b.end_with_inner(&list))));
                                 }
                             }
                             if !bans.is_empty() {

@@ -33,10 +33,10 @@ impl Synced {
 
     /// Of the site's active bans `list`, those not made by the daemon that
     /// are new or end later than when last applied; forgets the rest.
-    pub(crate) fn changes(&mut self, list: Vec<Ban>) -> Vec<Ban> {
+    pub(crate) fn changes<'a>(&mut self, list: &'a [Ban]) -> Vec<&'a Ban> {
         let live: HashSet<i64> = list.iter().map(|b| b.id).collect();
         self.applied.retain(|id, _| live.contains(id));
-        list.into_iter()
+        list.iter()
             .filter(|b| b.origin != BanOrigin::Auto)
             .filter(|b| self.applied.insert(b.id, b.expires_at) != Some(b.expires_at))
             .collect()
@@ -75,7 +75,7 @@ mod tests {
         list.push(ban(2_000, BanOrigin::Manual, None));
         list.push(ban(3_000, BanOrigin::Auto, Some(1_000)));
         s.note(&list[0]); // the per-second poll already applied this one
-        let first = s.changes(list.clone());
+        let first = s.changes(&list);
         assert_eq!(
             first.len(),
             1_500,
@@ -86,15 +86,15 @@ mod tests {
                 .iter()
                 .all(|b| b.origin != BanOrigin::Auto && b.id != 1)
         );
-        assert!(s.changes(list.clone()).is_empty(), "nothing changed");
+        assert!(s.changes(&list).is_empty(), "nothing changed");
         // The next import renews row 7; row 9 was lifted (no longer active).
         list[6].expires_at = Some(5_000);
         list.remove(8);
-        let again = s.changes(list.clone());
+        let again = s.changes(&list);
         assert_eq!(again.iter().map(|b| b.id).collect::<Vec<_>>(), vec![7]);
         assert_eq!(s.applied.len(), 1_500, "the lifted row is forgotten");
         // A lifted row that comes back (banned again) is applied again.
         list.push(ban(9, BanOrigin::Import, Some(1_000)));
-        assert_eq!(s.changes(list).len(), 1);
+        assert_eq!(s.changes(&list).len(), 1);
     }
 }
