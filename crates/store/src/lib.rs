@@ -52,9 +52,9 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use error::{Invalid, RedactedUrl, Result, StoreError};
 pub use model::{
-    Backend, Ban, BanOrigin, BanRecorded, Bucket, GhostCall, Health, Heartbeat, Incident, NewBan,
-    NewGhostCall, NewIncident, Pruned, Recorded, Retention, SourceSummary, Totals, UnixMillis,
-    end_with_inner,
+    Backend, Ban, BanOrigin, BanRecorded, BansByAddress, Bucket, GhostCall, Health, Heartbeat,
+    Incident, NewBan, NewGhostCall, NewIncident, Pruned, Recorded, Retention, SourceSummary,
+    Totals, UnixMillis,
 };
 pub use query::{BanQuery, GhostCallQuery, IncidentQuery, SourceQuery};
 pub use ranking::{FeedSource, MaxIds, PhoneCalls, SiteCount, SourceRank};

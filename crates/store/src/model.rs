@@ -152,36 +152,52 @@ impl Ban {
     pub fn is_active(&self, now: UnixMillis) -> bool {
         self.lifted_at.is_none() && self.expires_at.is_none_or(|e| e > now)
     }
-
-    /// The end of this ban as the firewall holds it; see [`end_with_inner`].
-    #[must_use]
-    pub fn end_with_inner(&self, others: &[Ban]) -> Option<UnixMillis> {
-        end_with_inner(self.ip, self.expires_at, others)
-    }
 }
 
-/// The end a ban of `target` ending at `end` has in the firewall: a
-/// network's kernel element absorbs the bans inside it (the longest end
-/// wins), so re-adding the network must carry the latest end among its own
-/// and those of the `others` that lie inside it. `None`: until lifted.
-#[must_use]
-pub fn end_with_inner(
-    target: BanTarget,
-    end: Option<UnixMillis>,
-    others: &[Ban],
-) -> Option<UnixMillis> {
-    if target.is_host() {
-        return end;
+/// A site's bans by address, to find the bans inside a network without
+/// scanning them all (an import of many networks against a store of many
+/// bans stays O((n + m) log n)).
+#[derive(Debug, Clone, Default)]
+pub struct BansByAddress {
+    /// (network, end) of the bans not lifted, sorted by first address.
+    sorted: Vec<(ipnet::IpNet, Option<UnixMillis>)>,
+}
+
+impl BansByAddress {
+    #[must_use]
+    pub fn new(bans: &[Ban]) -> Self {
+        let mut sorted: Vec<_> = bans
+            .iter()
+            .filter(|b| b.lifted_at.is_none())
+            .map(|b| (b.ip.net(), b.expires_at))
+            .collect();
+        sorted.sort_unstable_by_key(|(n, _)| (n.network(), n.prefix_len()));
+        Self { sorted }
     }
-    let net = target.net();
-    others
-        .iter()
-        .filter(|b| b.lifted_at.is_none() && net.contains(&b.ip.net()))
-        .map(|b| b.expires_at)
-        .fold(end, |a, b| match (a, b) {
-            (Some(x), Some(y)) => Some(x.max(y)),
-            _ => None,
-        })
+
+    /// The end a ban of `target` ending at `end` has in the firewall: a
+    /// network's kernel element absorbs the bans inside it (the longest end
+    /// wins), so re-adding the network must carry the latest end among its
+    /// own and those of the bans inside it. `None`: until lifted.
+    #[must_use]
+    pub fn end_with_inner(&self, target: BanTarget, end: Option<UnixMillis>) -> Option<UnixMillis> {
+        if target.is_host() {
+            return end;
+        }
+        let net = target.net();
+        let first = self
+            .sorted
+            .partition_point(|(n, _)| n.network() < net.network());
+        self.sorted[first..]
+            .iter()
+            .take_while(|(n, _)| n.network() <= net.broadcast())
+            .filter(|(n, _)| net.contains(n))
+            .map(|(_, e)| *e)
+            .fold(end, |a, b| match (a, b) {
+                (Some(x), Some(y)) => Some(x.max(y)),
+                _ => None,
+            })
+    }
 }
 
 /// What [`crate::Store::record_ban`] did.
@@ -353,12 +369,14 @@ mod tests {
         let inside_later = ban("2001:db8:1:2::9", Some(5_000), false);
         let outside = ban("2001:db8:1:3::9", Some(9_000), false);
         let lifted = ban("2001:db8:1:2::7", Some(8_000), true);
+        let ends =
+            |b: &Ban, others: &[Ban]| BansByAddress::new(others).end_with_inner(b.ip, b.expires_at);
         let others = [inside_later.clone(), outside.clone(), lifted];
-        assert_eq!(net.end_with_inner(&others), Some(5_000));
+        assert_eq!(ends(&net, &others), Some(5_000));
         let forever = ban("2001:db8:1:2::5", None, false);
-        assert_eq!(net.end_with_inner(&[forever]), None, "until lifted wins");
-        assert_eq!(net.end_with_inner(&[outside]), Some(1_000));
+        assert_eq!(ends(&net, &[forever]), None, "until lifted wins");
+        assert_eq!(ends(&net, &[outside]), Some(1_000));
         // An address absorbs nothing.
-        assert_eq!(inside_later.end_with_inner(&[net]), Some(5_000));
+        assert_eq!(ends(&inside_later, &[net]), Some(5_000));
     }
 }

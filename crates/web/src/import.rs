@@ -220,18 +220,15 @@ pub async fn import(
         // A network re-added keeps the ends of the bans its kernel element
         // absorbed (bans inside it), as the store still holds them.
         let inner = if r.prefixes > 0 {
-            store.active_bans(&opts.site, now).await?
+            ghostguard_store::BansByAddress::new(&store.active_bans(&opts.site, now).await?)
         } else {
-            Vec::new()
+            ghostguard_store::BansByAddress::default()
         };
         let banned: Vec<ghostguard_firewall::Ban> = banned
             .into_iter()
             .map(|(net, end)| ghostguard_firewall::Ban {
                 net,
-                ttl: ghostguard_firewall::ttl_left(
-                    ghostguard_store::end_with_inner(net.into(), end, &inner),
-                    now,
-                ),
+                ttl: ghostguard_firewall::ttl_left(inner.end_with_inner(net.into(), end), now),
             })
             .collect();
         let fw = fw.clone();

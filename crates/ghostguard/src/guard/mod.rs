@@ -513,10 +513,11 @@ async fn daemon(cfg: GuardConfig, rules: Rules, args: &GuardArgs) -> Result<Exit
                     match store.active_bans(&site, now_ms()).await {
                         Ok(list) => {
                             let mut bans = Vec::new();
+                            let inner = ghostguard_store::BansByAddress::new(&list);
                             for b in synced.changes(&list) {
                                 if never_banned(&cfg, &trusted.current(), b.ip).is_none() {
                                     // A network re-added keeps the ends of the bans it absorbed.
-                                    bans.push((b.ip.net(), until(b.end_with_inner(&list))));
+                                    bans.push((b.ip.net(), until(inner.end_with_inner(b.ip, b.expires_at))));
                                 }
                             }
                             if !bans.is_empty() {
