@@ -30,7 +30,13 @@ export GG_BIN
 e2e_failed=()
 for t in lab/e2e/gateway.sh lab/e2e/pbx.sh; do
   rc=0
-  bash "$t" || rc=$?
+  if [ "$t" = lab/e2e/pbx.sh ]; then
+    # The PBX lab keeps its store in a throwaway PostgreSQL (the gateway
+    # lab uses SQLite), so both stores are tested end to end.
+    bash scripts/pg-test.sh bash -c 'GG_E2E_STORE_URL=${GHOSTGUARD_TEST_PG_URL:-} exec bash "$0"' "$t" || rc=$?
+  else
+    bash "$t" || rc=$?
+  fi
   if [ "$rc" -eq 77 ] && [ "${CI:-}" = true ]; then
     echo "FAIL: $t skipped (exit 77) but CI=true: the CI must run it" >&2
     e2e_failed+=("$t")

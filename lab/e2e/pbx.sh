@@ -2,8 +2,10 @@
 # pbx.sh -- end-to-end test of `ghostguard guard` in host mode, on the PBX
 # itself: the provider's kamailio registrar (digest auth, qop=auth) in
 # gg-prov, with the guard in the same namespace (host mode, policy enforce,
-# trusted_only = false, trusted = the PSTN gateway 198.51.100.11, SQLite
-# store, NFLOG group). The customer's phones sit behind the NAT router
+# trusted_only = false, trusted = the PSTN gateway 198.51.100.11, NFLOG
+# group). The store is SQLite, or the PostgreSQL server GG_E2E_STORE_URL
+# names (scripts/test.sh runs this lab against a throwaway PostgreSQL, so
+# the daemon's PostgreSQL store is tested end to end). The customer's phones sit behind the NAT router
 # gg-router (198.51.100.1): the baresip phone 2001 and 50 SIPp phones.
 #
 # Checks (one PASS/FAIL line each; exit 1 on any FAIL, 77 = skipped):
@@ -46,6 +48,8 @@ for ((i = 0; i < NPHONES; i++)); do
 done >"$WORK/subscribers"
 KAM_USERS=$WORK/subscribers start_kamailio
 GUARD_DB=$WORK/guard.db
+STORE_URL=${GG_E2E_STORE_URL:-sqlite://$GUARD_DB}
+log "store: ${STORE_URL%%:*}"
 CFG=$WORK/pbx.toml
 cat >"$CFG" <<EOF
 # e2e: the guard on the registrar itself (host mode)
@@ -71,7 +75,7 @@ time = "10m"
 nflog_group = 5060
 
 [store]
-url = "sqlite://$GUARD_DB"
+url = "$STORE_URL"
 EOF
 "$GG_BIN" config check "$CFG" >/dev/null || die "config check failed"
 guard_start gg-prov "$CFG"
