@@ -245,7 +245,11 @@ impl Engine {
                     responses: st.responses,
                     methods,
                     malformed: st.malformed,
-                    user_agents: st.user_agents.clone(),
+                    user_agents: {
+                        let mut agents = st.user_agents.clone();
+                        agents.sort();
+                        agents.into_iter().map(|a| a.text).collect()
+                    },
                 }
             })
             .collect();

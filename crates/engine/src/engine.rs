@@ -48,6 +48,12 @@ pub enum Role {
     /// engine of a sharded analysis must know the same phones and servers.
     /// See [`Engine::teaches_trust`] for which messages need it.
     Trust,
+    /// Only the SIP ALG watch, in the one engine of a sharded analysis that
+    /// runs it ([`Engine::set_alg_watch`]): the two copies of a message
+    /// seen on both sides of a NAT router differ in the NATed party's
+    /// address, so they may belong to different engines. See
+    /// [`Engine::concerns_alg`] for which messages need it.
+    Alg,
 }
 
 /// What the engine asks the edges to do.
@@ -116,6 +122,9 @@ pub struct Engine {
     pub(crate) stats: EngineStats,
     pub(crate) first: Option<Timestamp>,
     pub(crate) last: Timestamp,
+    /// This engine runs the SIP ALG watch (all but one engine of a sharded
+    /// analysis leave it to that one).
+    alg_watch: bool,
     /// Requests per second since `activity_base`.
     pub(crate) activity: Vec<u32>,
     /// The timeline's origin: the first message's time, never moved.
@@ -162,6 +171,7 @@ impl Engine {
             stats: EngineStats::default(),
             first: None,
             last: Timestamp::ZERO,
+            alg_watch: true,
             activity: Vec::new(),
             activity_base: None,
             cfg,
@@ -210,6 +220,7 @@ impl Engine {
         match role {
             Role::Requester => return self.handle_requester(obs, true),
             Role::Trust => return self.handle_requester(obs, false),
+            Role::Alg => return self.handle_alg(obs),
             Role::Whole | Role::Exchange => {}
         }
         let d = obs.datagram;
@@ -253,12 +264,12 @@ impl Engine {
             st.requests += 1;
             st.count_method(ctx.method);
             if let Some(ua) = ctx.user_agent {
-                st.add_agent(ua);
+                st.add_agent(ua, d.ts);
             }
         } else {
             st.responses += 1;
             if let Some(v) = m.header_value(HeaderName::Server) {
-                st.add_agent(&v[..v.len().min(96)]);
+                st.add_agent(v, d.ts);
             }
         }
         // The full grammar check re-parses every header; run it only on
@@ -304,7 +315,9 @@ impl Engine {
             self.calls.observe(&ctx, src_trusted);
             self.emit_call();
         }
-        self.alg.observe(&ctx);
+        if self.alg_watch {
+            self.alg.observe(&ctx);
+        }
         self.loops.observe(&ctx);
         self.exposure.observe(&ctx);
         self.run_detectors(&ctx, role);
@@ -324,12 +337,47 @@ impl Engine {
         ctx.dst_phone = self.trust.is_phone(dst);
         ctx.src_registered_here = self.trust.registrar_of(src) == Some(dst);
         self.trust.observe(&ctx);
+        if self.alg_watch {
+            self.alg.observe(&ctx);
+        }
         if !requester {
             return;
         }
         self.calls.observe(&ctx, src_trusted);
         self.emit_call();
         self.run_detectors(&ctx, Role::Requester);
+    }
+
+    /// The SIP ALG watch alone ([`Role::Alg`]).
+    fn handle_alg(&mut self, obs: Observation<'_>) {
+        let (Ok(m), true) = (obs.message, self.alg_watch) else {
+            return;
+        };
+        let d = obs.datagram;
+        let (src, dst) = (canonical(d.src.ip()), canonical(d.dst.ip()));
+        let ctx = Ctx::new(d, m, src, dst, false, false, false);
+        self.alg.observe(&ctx);
+    }
+
+    /// Whether this engine runs the SIP ALG watch (the default). A sharded
+    /// analysis runs it in one engine, which gets every message that
+    /// [`Engine::concerns_alg`] (as [`Role::Alg`] when the message is not
+    /// otherwise its own).
+    pub fn set_alg_watch(&mut self, on: bool) {
+        self.alg_watch = on;
+    }
+
+    /// Whether the SIP ALG watch may look at a message, judged from its
+    /// start line alone: an `INVITE` or `REGISTER` request, or a response.
+    /// A superset of what it compares (requests and answers of `INVITE`
+    /// and `REGISTER` transactions).
+    #[must_use]
+    pub fn concerns_alg(payload: &[u8]) -> bool {
+        let line = start_line(payload);
+        line.get(..4)
+            .is_none_or(|p| p.eq_ignore_ascii_case(b"SIP/"))
+            || opens_with_method(line, b"INVITE")
+            || opens_with_method(line, b"REGISTER")
     }
 
     /// Whether a message may change what the trust model knows, judged from
@@ -339,11 +387,7 @@ impl Engine {
     /// superset of what `Trust::observe` learns from.
     #[must_use]
     pub fn teaches_trust(payload: &[u8]) -> bool {
-        let start = payload
-            .iter()
-            .position(|&b| b != b'\r' && b != b'\n')
-            .unwrap_or(payload.len());
-        let line = &payload[start..];
+        let line = start_line(payload);
         if line
             .get(..4)
             .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
@@ -356,9 +400,7 @@ impl Engine {
                 .and_then(|c| c.parse::<u16>().ok());
             return code.is_none_or(|c| (101..300).contains(&c));
         }
-        line.get(..9).is_none_or(|p| {
-            p[..8].eq_ignore_ascii_case(b"REGISTER") && matches!(p[8], b' ' | b'\t')
-        })
+        opens_with_method(line, b"REGISTER")
     }
 
     fn run_detectors(&mut self, ctx: &Ctx<'_>, role: Role) {
@@ -382,7 +424,7 @@ impl Engine {
                 Role::Whole => true,
                 Role::Exchange => !det.keyed_by_requester(),
                 Role::Requester => det.keyed_by_requester(),
-                Role::Trust => false,
+                Role::Trust | Role::Alg => false,
             };
             if wanted {
                 det.on_message(ctx, buf);
@@ -531,6 +573,24 @@ impl Engine {
     }
 }
 
+/// The payload from its first byte that is not CR or LF (the parser skips
+/// those, RFC 3261 §7.5).
+fn start_line(payload: &[u8]) -> &[u8] {
+    let start = payload
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(payload.len());
+    &payload[start..]
+}
+
+/// Whether a start line opens with `method` (any case) and a space or tab,
+/// or is too short to tell (the tests built on this are supersets).
+fn opens_with_method(line: &[u8], method: &[u8]) -> bool {
+    line.get(..method.len() + 1).is_none_or(|p| {
+        p[..method.len()].eq_ignore_ascii_case(method) && matches!(p[method.len()], b' ' | b'\t')
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn record_into(
     sources: &mut Sources,
@@ -553,16 +613,28 @@ fn record_into(
         st.last = ts;
         st.internal = internal;
     }
-    let up = st.add_hit(detector, hit, ts, describe);
-    if up
-        && st.max_confidence >= cfg.thresholds.malicious_confidence
-        && (!st.reported || st.max_confidence > st.reported_confidence)
+    st.add_hit(detector, hit, ts, describe);
+    // An incident when a source turns malicious, and again for each kind of
+    // abuse it goes on to show (a scanner's password guessing after its
+    // signature) and for a stronger sign of one (the guess that succeeded):
+    // under observe and monitor nothing stops the source, and the incident
+    // list must say what it did. One message's several fingerprints of the
+    // same kind stay one incident.
+    let threshold = cfg.thresholds.malicious_confidence;
+    let kind = hit.kind as usize;
+    let reported_kind = st.reported_kinds.get(kind).copied().unwrap_or(u8::MAX);
+    if hit.confidence >= threshold
+        && st.max_confidence >= threshold
+        && hit.confidence > reported_kind
     {
         if trust.is_trusted(hit.source) || trust.is_allowlisted(hit.source) {
             return;
         }
         st.reported = true;
         st.reported_confidence = st.max_confidence;
+        if let Some(c) = st.reported_kinds.get_mut(kind) {
+            *c = hit.confidence;
+        }
         let evidence = st
             .evidence
             .iter()
@@ -592,6 +664,31 @@ fn push_action(actions: &mut VecDeque<Action>, stats: &mut EngineStats, a: Actio
 #[cfg(test)]
 mod tests {
     use super::Engine;
+
+    #[test]
+    fn what_concerns_the_alg_watch() {
+        for yes in [
+            &b"INVITE sip:100@pbx SIP/2.0\r\n"[..],
+            b"\r\nregister sip:pbx SIP/2.0\r\n",
+            b"SIP/2.0 100 Trying\r\n",
+            b"SIP/2.0 401 Unauthorized\r\n",
+            b"INV",
+        ] {
+            assert!(
+                Engine::concerns_alg(yes),
+                "{}",
+                String::from_utf8_lossy(yes)
+            );
+        }
+        for no in [
+            &b"OPTIONS sip:100@pbx SIP/2.0\r\n"[..],
+            b"BYE sip:100@pbx SIP/2.0\r\n",
+            b"INVITEX sip:pbx SIP/2.0\r\n",
+            b"ACK sip:100@pbx SIP/2.0\r\n",
+        ] {
+            assert!(!Engine::concerns_alg(no), "{}", String::from_utf8_lossy(no));
+        }
+    }
 
     #[test]
     fn what_teaches_trust() {

@@ -169,9 +169,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The most bytes of a header value [`text`] keeps.
+pub(crate) const TEXT_MAX: usize = 96;
+
 /// Text for a report: lossy UTF-8, control characters replaced, cut short.
 pub(crate) fn text(bytes: &[u8]) -> String {
-    let cut = &bytes[..bytes.len().min(96)];
+    let cut = &bytes[..bytes.len().min(TEXT_MAX)];
     String::from_utf8_lossy(cut)
         .chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })

@@ -22,7 +22,7 @@ use crate::cause::loops::LoopWatch;
 use crate::engine::{Engine, MAX_ACTIVITY_SECS, MAX_PENDING_ACTIONS};
 use crate::finding::Evidence;
 use crate::ghost::{Calls, MAX_CALLS};
-use crate::sources::{MAX_AGENTS, MAX_EVIDENCE, SourceState};
+use crate::sources::{MAX_EVIDENCE, SourceState, keep_agent};
 use crate::trust::{MAX_INFERRED, MAX_PHONES, Trust};
 use crate::window::Table;
 
@@ -129,9 +129,7 @@ fn merge_source(a: &mut SourceState, b: SourceState) {
     a.internal |= b.internal;
     a.mac = a.mac.or(b.mac);
     for ua in b.user_agents {
-        if a.user_agents.len() < MAX_AGENTS && !a.user_agents.contains(&ua) {
-            a.user_agents.push(ua);
-        }
+        keep_agent(&mut a.user_agents, ua);
     }
     for e in b.evidence {
         merge_evidence(&mut a.evidence, e);
@@ -139,6 +137,9 @@ fn merge_source(a: &mut SourceState, b: SourceState) {
     a.max_confidence = a.max_confidence.max(b.max_confidence);
     a.reported |= b.reported;
     a.reported_confidence = a.reported_confidence.max(b.reported_confidence);
+    for (x, y) in a.reported_kinds.iter_mut().zip(b.reported_kinds) {
+        *x = (*x).max(y);
+    }
 }
 
 fn merge_evidence(list: &mut Vec<Evidence>, e: Evidence) {

@@ -5,13 +5,50 @@ use std::net::IpAddr;
 use ghostguard_packet::Timestamp;
 use ghostguard_sip::Method;
 
-use crate::finding::{Args, Evidence, Hit};
+use crate::finding::{Args, Evidence, Hit, Kind};
 use crate::window::Table;
 
 /// DoS: evidence entries kept per source; more distinct pieces are counted
 /// in the strongest matching entry only.
 pub(crate) const MAX_EVIDENCE: usize = 24;
+/// DoS: User-Agent and Server values kept per source: the first ones seen
+/// (by packet time, so a sharded analysis keeps the same ones).
 pub(crate) const MAX_AGENTS: usize = 3;
+
+/// A User-Agent (or Server) value a source sent, as report text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Agent {
+    /// When it was first seen.
+    pub first: Timestamp,
+    pub text: String,
+}
+
+/// Keeps the [`MAX_AGENTS`] agents first seen, each with the earliest time
+/// it was seen: a bounded "smallest k" that merges exactly (the smallest k
+/// of two sets' union are among the smallest k of each).
+pub(crate) fn keep_agent(list: &mut Vec<Agent>, agent: Agent) {
+    if let Some(a) = list.iter_mut().find(|a| a.text == agent.text) {
+        a.first = a.first.min(agent.first);
+        return;
+    }
+    if list.len() < MAX_AGENTS {
+        list.push(agent);
+    } else if let Some(last) = list.iter_mut().max()
+        && agent < *last
+    {
+        *last = agent;
+    }
+}
+
+/// Whether `raw` reads as `text` in a report, without building the text for
+/// the common case (short printable ASCII).
+fn reads_as(text: &str, raw: &[u8]) -> bool {
+    if raw.len() <= crate::event::TEXT_MAX && raw.iter().all(|b| (0x20..0x7f).contains(b)) {
+        text.as_bytes() == raw
+    } else {
+        text == crate::event::text(raw)
+    }
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct SourceState {
@@ -25,7 +62,7 @@ pub(crate) struct SourceState {
     pub malformed: u64,
     pub internal: bool,
     pub mac: Option<[u8; 6]>,
-    pub user_agents: Vec<String>,
+    pub user_agents: Vec<Agent>,
     pub evidence: Vec<Evidence>,
     pub max_confidence: u8,
     /// An incident was already emitted for this source.
@@ -34,6 +71,11 @@ pub(crate) struct SourceState {
     /// evidence later emits another (a source spared at 80 that then shows
     /// a named tool at 95 is judged again).
     pub reported_confidence: u8,
+    /// The confidence of the strongest incident emitted per kind of abuse
+    /// (indexed by [`crate::Kind`] as `usize`): a source already reported
+    /// that shows another kind (a scanner that goes on to guess passwords)
+    /// or a stronger sign of one (the guess that succeeded) emits another.
+    pub reported_kinds: [u8; Kind::ALL.len()],
 }
 
 impl SourceState {
@@ -57,25 +99,28 @@ impl SourceState {
         }
     }
 
-    pub(crate) fn add_agent(&mut self, ua: &[u8]) {
-        if self.user_agents.len() < MAX_AGENTS
-            && !self.user_agents.iter().any(|a| a.as_bytes() == ua)
+    pub(crate) fn add_agent(&mut self, ua: &[u8], ts: Timestamp) {
+        if let Some(a) = self.user_agents.iter_mut().find(|a| reads_as(&a.text, ua)) {
+            a.first = a.first.min(ts);
+        } else if self.user_agents.len() < MAX_AGENTS
+            || self.user_agents.iter().any(|a| ts < a.first)
         {
-            self.user_agents.push(crate::event::text(ua));
+            let text = crate::event::text(ua);
+            keep_agent(&mut self.user_agents, Agent { first: ts, text });
         }
     }
 
     /// Records a hit: counts it on the matching evidence, or adds new
     /// evidence described by `describe` (called only when the hit is new
-    /// or has doubled in magnitude). Returns true when the source's
-    /// strongest confidence went up.
+    /// or has doubled in magnitude), and raises the source's strongest
+    /// confidence.
     pub(crate) fn add_hit(
         &mut self,
         detector: &'static str,
         hit: &Hit,
         ts: Timestamp,
         describe: impl FnOnce() -> Args,
-    ) -> bool {
+    ) {
         let full = self.evidence.len() >= MAX_EVIDENCE;
         let found = self
             .evidence
@@ -99,12 +144,63 @@ impl SourceState {
             }
             None => {}
         }
-        if hit.confidence > self.max_confidence {
-            self.max_confidence = hit.confidence;
-            return true;
-        }
-        false
+        self.max_confidence = self.max_confidence.max(hit.confidence);
     }
 }
 
 pub(crate) type Sources = Table<IpAddr, SourceState>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_parts(1_763_800_000 + s, 0)
+    }
+
+    /// The agents kept are the first seen by packet time, however the
+    /// sightings are split between engines and in whatever order they come.
+    #[test]
+    fn agents_kept_are_the_first_seen_and_merge_exactly() {
+        let seen: [(&[u8], i64); 7] = [
+            (b"sipvicious", 5),
+            (b"friendly-scanner", 3),
+            (b"PolycomVVX", 9),
+            (b"friendly-scanner", 1),
+            (b"pplsip", 4),
+            (b"Z 5.6", 2),
+            (b"PolycomVVX", 0),
+        ];
+        let mut one = SourceState::default();
+        for (ua, t) in seen {
+            one.add_agent(ua, at(t));
+        }
+        let (mut a, mut b) = (SourceState::default(), SourceState::default());
+        for (i, (ua, t)) in seen.into_iter().enumerate() {
+            if i % 2 == 0 { &mut a } else { &mut b }.add_agent(ua, at(t));
+        }
+        for x in b.user_agents {
+            keep_agent(&mut a.user_agents, x);
+        }
+        let names = |s: &mut Vec<Agent>| {
+            s.sort();
+            s.iter().map(|a| a.text.clone()).collect::<Vec<_>>()
+        };
+        let want = ["PolycomVVX", "friendly-scanner", "Z 5.6"];
+        assert_eq!(names(&mut one.user_agents), want);
+        assert_eq!(names(&mut a.user_agents), want);
+    }
+
+    /// A value longer than the report keeps, or with bytes the report
+    /// replaces, is still one agent however often it is seen.
+    #[test]
+    fn a_long_or_odd_agent_is_kept_once() {
+        let long = [b'x'; 200];
+        let mut st = SourceState::default();
+        for t in 0..5 {
+            st.add_agent(&long, at(t));
+            st.add_agent(b"bad\x1b[0m", at(t));
+        }
+        assert_eq!(st.user_agents.len(), 2, "{:?}", st.user_agents);
+    }
+}

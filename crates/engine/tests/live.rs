@@ -93,3 +93,63 @@ fn a_forgotten_source_is_reported_again() {
         "reported again after forget"
     );
 }
+
+/// A source already reported for its tool's signature goes on to guess a
+/// password: nothing stops it under observe or monitor, so its password
+/// guessing and the guessed password are incidents too, each once.
+#[test]
+fn new_abuse_by_a_reported_source_is_reported_once_each() {
+    use common::{request, response};
+    let mut lab = live_lab();
+    let guess = |i: u32| {
+        request(
+            "REGISTER",
+            "sip:provider.example",
+            "\"2002\" <sip:2002@provider.example>;tag=3206210844",
+            "\"2002\" <sip:2002@provider.example>",
+            "crack1",
+            i + 1,
+            &format!(
+                "User-Agent: friendly-scanner\nAuthorization: Digest username=\"2002\", realm=\"provider\", nonce=\"n{i}\", uri=\"sip:provider.example\", response=\"{i:032x}\""
+            ),
+            "",
+        )
+    };
+    let codes = |a: &[Action]| -> Vec<String> {
+        a.iter()
+            .filter_map(|a| match a {
+                Action::Incident { evidence, .. } => {
+                    Some(format!("{}:{}", evidence.detector, evidence.code))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let mut seen = Vec::new();
+    for i in 0..8u32 {
+        let r = guess(i);
+        lab.send(SCANNER, PROVIDER, &r);
+        lab.wait_ms(100);
+        lab.send(
+            PROVIDER,
+            SCANNER,
+            &response(403, "Forbidden", &r, Some("z"), ""),
+        );
+        lab.wait_ms(100);
+        seen.extend(codes(&drain(&mut lab)));
+    }
+    let r = guess(8);
+    lab.send(SCANNER, PROVIDER, &r);
+    lab.wait_ms(100);
+    lab.send(PROVIDER, SCANNER, &response(200, "OK", &r, Some("z"), ""));
+    seen.extend(codes(&drain(&mut lab)));
+    assert_eq!(
+        seen,
+        [
+            "signature:signature",
+            "bruteforce:auth-failures",
+            "bruteforce:password-guessed"
+        ],
+        "one incident per kind of abuse, in order"
+    );
+}

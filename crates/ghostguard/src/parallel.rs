@@ -14,8 +14,12 @@
 //! model learns (registrations and answered calls: which addresses are
 //! phones, which are their servers) is needed by every engine, so those
 //! messages (`Engine::teaches_trust`, a few percent of a capture) also go to
-//! every other engine, which only learns from them (`Role::Trust`). At the
-//! end the workers' engines are merged into one (`Engine::merge`).
+//! every other engine, which only learns from them (`Role::Trust`). The
+//! two copies of a message seen on both sides of a NAT router share their
+//! requester or their responder, depending on the direction, so the SIP ALG
+//! watch runs in engine 0 alone, which also gets the other engines'
+//! INVITE, REGISTER and response messages (`Role::Alg`). At the end the
+//! workers' engines are merged into one (`Engine::merge`).
 //!
 //! Datagrams borrow the decoder's buffers, so they are copied into
 //! per-shard batches (one byte arena plus small metadata records). Full
@@ -39,6 +43,8 @@ const BATCH: usize = 2048;
 const BATCH_BYTES: usize = 4 << 20;
 /// Full batches queued per worker.
 const QUEUE: usize = 4;
+/// The engine that runs the SIP ALG watch.
+const ALG_SHARD: usize = 0;
 
 /// A datagram without its payload, which lives in the batch's arena.
 #[derive(Debug, Clone, Copy)]
@@ -160,12 +166,19 @@ impl Sharder {
             }
         }
         // Every engine learns the same phones and servers.
-        if Engine::teaches_trust(d.payload) {
+        let teaches = Engine::teaches_trust(d.payload);
+        if teaches {
             for other in 0..self.to.len() {
                 if other != shard && Some(other) != requester {
                     self.push_to(other, d, Role::Trust);
                 }
             }
+        }
+        // The SIP ALG watch runs in engine 0 alone: both copies of a
+        // message around a NAT router must meet there.
+        let has_it = shard == ALG_SHARD || requester == Some(ALG_SHARD) || teaches;
+        if !has_it && Engine::concerns_alg(d.payload) {
+            self.push_to(ALG_SHARD, d, Role::Alg);
         }
     }
 
@@ -226,7 +239,8 @@ pub fn analyze<T>(
     std::thread::scope(|scope| {
         let mut to = Vec::with_capacity(threads);
         let mut workers = Vec::with_capacity(threads);
-        for (i, engine) in engines.into_iter().enumerate() {
+        for (i, mut engine) in engines.into_iter().enumerate() {
+            engine.set_alg_watch(i == ALG_SHARD);
             let (tx, rx) = sync_channel(QUEUE);
             let back = back.clone();
             let worker = std::thread::Builder::new()
