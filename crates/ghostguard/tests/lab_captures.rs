@@ -525,6 +525,33 @@ fn english_and_dutch_text_reports() {
     );
 }
 
+/// What an attack achieved comes first in "what to do": the guessed
+/// password (naming the account) before the firewall step; toll-fraud
+/// dialling gets its own step.
+#[test]
+fn a_guessed_password_and_toll_fraud_come_first_in_the_plan() {
+    let (_, json, err) = analyze_json(&lab_dir().join("svcrack-registrar.pcap"));
+    let ids: Vec<&str> = arr(&json, "steps")
+        .iter()
+        .map(|s| str_of(s, "id"))
+        .collect();
+    assert_eq!(
+        ids,
+        ["change-guessed-password", "firewall-provider-only"],
+        "{err}"
+    );
+    let first = str_of(&arr(&json, "steps")[0], "text");
+    assert!(first.contains("2002"), "the account is named: {first}");
+
+    let hep = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/capture/hep3.pcap");
+    let (_, json, err) = analyze_json(&hep);
+    let ids: Vec<&str> = arr(&json, "steps")
+        .iter()
+        .map(|s| str_of(s, "id"))
+        .collect();
+    assert_eq!(ids.first(), Some(&"check-toll-fraud"), "{ids:?} {err}");
+}
+
 #[test]
 fn html_report_is_a_full_document() {
     let out = ghostguard(&["--format", "html"], &ghost_capture());

@@ -41,7 +41,7 @@ pub(crate) const KINDS: [Kind; 8] = Kind::ALL;
 #[cfg(test)]
 pub(crate) const CAUSES: [CauseKind; 7] = CauseKind::ALL;
 #[cfg(test)]
-pub(crate) const REMEDIES: [Remedy; 14] = Remedy::ALL;
+pub(crate) const REMEDIES: [Remedy; 16] = Remedy::ALL;
 
 /// The serde name of a unit enum value (`DisableSipAlg` -> `disable-sip-alg`).
 pub(crate) fn serde_id<T: Serialize>(v: &T) -> String {

@@ -5,12 +5,14 @@
 //! Order: causes come sorted by priority from the engine; each cause keeps
 //! its own remedy order; a remedy shared by two causes stays at its first
 //! place and lists both causes. When abuse was seen but no cause could be
-//! diagnosed, the list holds the firewall step alone, with no cause.
+//! diagnosed, the list holds the firewall step, with no cause. Steps for
+//! what an attack achieved (a guessed password, toll-fraud dialling) come
+//! first, with no cause either.
 
 use std::net::{IpAddr, SocketAddr};
 
-use ghostguard_engine::Analysis;
 use ghostguard_engine::cause::{CauseKind, Remedy};
+use ghostguard_engine::{Analysis, Kind};
 use serde::Serialize;
 
 use crate::Lang;
@@ -61,16 +63,53 @@ pub fn plan(a: &Analysis, lang: Lang) -> Vec<Step> {
     // Abuse without a diagnosed cause (say, a capture taken outside the
     // router): the one step that helps whatever the cause.
     if steps.is_empty() && a.abuse_found() {
-        let r = Remedy::FirewallProviderOnly;
-        steps.push(Step {
-            id: serde_id(&r),
-            text: remedy_text(r, lang),
-            causes: Vec::new(),
-            remedy: r,
-            cause_kinds: Vec::new(),
-        });
+        steps.push(attack_step(a, Remedy::FirewallProviderOnly, lang));
     }
-    steps
+    // What an attack already achieved comes before any cause: a guessed
+    // password is in the attacker's hands now, and dialled fraud costs money
+    // by the minute.
+    let mut urgent = Vec::new();
+    if !guessed_accounts(a).is_empty() {
+        urgent.push(attack_step(a, Remedy::ChangeGuessedPassword, lang));
+    }
+    if a.sources
+        .iter()
+        .any(|s| s.malicious && s.kinds.contains(&Kind::TollFraud))
+    {
+        urgent.push(attack_step(a, Remedy::CheckTollFraud, lang));
+    }
+    urgent.append(&mut steps);
+    urgent
+}
+
+/// A step for what the attacks did rather than for a cause.
+fn attack_step(a: &Analysis, r: Remedy, lang: Lang) -> Step {
+    Step {
+        id: serde_id(&r),
+        text: step_text(a, r, lang),
+        causes: Vec::new(),
+        remedy: r,
+        cause_kinds: Vec::new(),
+    }
+}
+
+/// The accounts whose password a malicious source guessed (evidence
+/// `bruteforce: password-guessed`).
+fn guessed_accounts(a: &Analysis) -> Vec<String> {
+    let users = a
+        .sources
+        .iter()
+        .filter(|s| s.malicious)
+        .flat_map(|s| &s.evidence)
+        .filter(|e| e.detector == "bruteforce" && e.code == "password-guessed")
+        .map(|e| {
+            e.args
+                .iter()
+                .find(|(n, _)| *n == "user")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        });
+    first_unique(users)
 }
 
 fn step_text(a: &Analysis, r: Remedy, lang: Lang) -> String {
@@ -79,6 +118,10 @@ fn step_text(a: &Analysis, r: Remedy, lang: Lang) -> String {
         Remedy::CleanInfectedHostChangeWifi => infected_hosts(a, lang, false),
         Remedy::RemovePortForward => forwarded(a),
         Remedy::PhoneTrustedServersOnly | Remedy::ChangeSipPort => phones(a),
+        Remedy::ChangeGuessedPassword => guessed_accounts(a)
+            .into_iter()
+            .filter(|u| !u.is_empty())
+            .collect(),
         _ => Vec::new(),
     };
     if targets.is_empty() {

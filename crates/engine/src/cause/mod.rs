@@ -91,11 +91,17 @@ pub enum Remedy {
     ReplaceRouter,
     /// Connect the phone alone to the firewall to test.
     IsolatePhoneTest,
+    /// A guessed password was accepted: change it (an attack's remedy, not
+    /// a cause's; first in the plan).
+    ChangeGuessedPassword,
+    /// Calls to international or premium numbers were tried from outside:
+    /// check the call records and have such calls blocked or capped.
+    CheckTollFraud,
 }
 
 impl Remedy {
     /// Every remedy.
-    pub const ALL: [Remedy; 14] = [
+    pub const ALL: [Remedy; 16] = [
         Remedy::IsolateInfectedHost,
         Remedy::CleanInfectedHostChangeWifi,
         Remedy::SwitchOffTest,
@@ -110,6 +116,8 @@ impl Remedy {
         Remedy::RestartEquipment,
         Remedy::ReplaceRouter,
         Remedy::IsolatePhoneTest,
+        Remedy::ChangeGuessedPassword,
+        Remedy::CheckTollFraud,
     ];
 
     /// The stable id (as in JSON).
@@ -130,6 +138,8 @@ impl Remedy {
             Remedy::RestartEquipment => "restart-equipment",
             Remedy::ReplaceRouter => "replace-router",
             Remedy::IsolatePhoneTest => "isolate-phone-test",
+            Remedy::ChangeGuessedPassword => "change-guessed-password",
+            Remedy::CheckTollFraud => "check-toll-fraud",
         }
     }
 }

@@ -151,7 +151,16 @@ remedy-disable-sip-alg = Switch SIP ALG off in the router or firewall (it may be
 remedy-disable-hardware-nat = Switch hardware NAT (hardware acceleration) off in the router too; on many routers it bypasses the SIP settings.
 remedy-shorten-register-interval = Make the phones re-register more often than the router forgets a NAT binding: set the registration expiry (re-register interval) below the measured time, or switch NAT keep-alives on in the phones (often called "NAT keep-alive" or "UDP keep-alive", every 15 to 30 seconds).
 remedy-restart-equipment = Restart the network equipment, then the phones, base stations and computers, so that no stale connections remain.
-remedy-replace-router = If SIP ALG cannot be switched off (common on older modems from the internet provider), replace the modem or router with one that handles VoIP properly.
+remedy-replace-router = If SIP ALG or hardware NAT cannot be switched off, or the modem or router is old (common with older modems from the internet provider), replace it with one that handles VoIP properly.
+remedy-change-guessed-password = Change the password of the account whose password was guessed, now: the attacker can register as it and make calls at your cost. Give every SIP account a long random password.
+remedy-change-guessed-password-at = Change the password of { $count ->
+        [one] account
+       *[other] accounts
+    } { $targets } now: the attacker guessed it and can register as { $count ->
+        [one] that account
+       *[other] those accounts
+    } and make calls at your cost. Give every SIP account a long random password.
+remedy-check-toll-fraud = Someone from outside tried to call international or premium-rate numbers through you: check the call records at your provider or PBX for calls you do not recognise, and ask the provider to block or cap international and premium-rate calls.
 remedy-fix-loop = Look for a loop in the network: a cable between two ports of the same switch, two switches connected twice, an old hub, or too many switches in a chain. Remove it, and switch spanning tree (STP) on where the switches support it.
 remedy-isolate-phone-test = To test, connect the phone alone, directly to the firewall, with nothing else on the network. If the ghost calls stop, the cause is elsewhere in the network.
 
