@@ -1,7 +1,7 @@
 //! `;name[=value]` parameter lists: URI parameters (RFC 3261 §19.1.1) and
 //! header parameters (RFC 3261 §7.3.1, §25.1 `generic-param`).
 
-use crate::text::{find_byte, find_byte2, find_unquoted, is_token, trim_lws};
+use crate::text::{eq_ignore_case, find_byte, find_byte2, find_unquoted, is_token, trim_lws};
 
 /// One parameter. Names compare case-insensitively (RFC 3261 §19.1.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub(crate) fn find<'a>(raw: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     let mut quoted = false;
     // Only the matching element's value is trimmed.
     while let Some((n, v)) = next_element(&mut rest, &mut quoted) {
-        if trim_lws(n).eq_ignore_ascii_case(name) {
+        if eq_ignore_case(trim_lws(n), name) {
             return Some(v.map(trim_lws).unwrap_or_default());
         }
     }

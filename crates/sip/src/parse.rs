@@ -9,7 +9,8 @@ use crate::method::Method;
 use crate::scan::{Field, Scanner};
 use crate::status::StatusCode;
 use crate::text::{
-    find_byte, find_byte2, is_token, is_wsp, parse_u64, rfind_byte2, trim_lws, trim_wsp_end,
+    eq_ignore_case, find_byte, find_byte2, is_token, is_wsp, parse_u64, rfind_byte2, trim_lws,
+    trim_wsp_end,
 };
 
 /// Largest message [`parse`] and the framer accept: 64 KiB - 1, so every
@@ -187,7 +188,7 @@ const REQUIRED_IN_RESPONSE: [(u8, Defects); 5] = [
 /// True for `SIP/` in any case: the start of a SIP-Version (RFC 3261 §25.1,
 /// ABNF literals are case-insensitive).
 pub(crate) fn starts_with_sip_slash(s: &[u8]) -> bool {
-    s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+    s.get(..4).is_some_and(|p| eq_ignore_case(p, b"SIP/"))
 }
 
 /// Parses the start line (without its line terminator).
@@ -220,10 +221,7 @@ pub(crate) fn parse_start_line(line: &[u8]) -> Result<(StartLine<'_>, Defects), 
         let reason = &rest[code_len..];
         let reason = reason.strip_prefix(b" ").unwrap_or(reason);
         let code = StatusCode(code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')));
-        defects.set_if(
-            !version.eq_ignore_ascii_case(b"SIP/2.0"),
-            Defects::BAD_VERSION,
-        );
+        defects.set_if(!eq_ignore_case(version, b"SIP/2.0"), Defects::BAD_VERSION);
         defects.set_if(!code.is_valid(), Defects::BAD_STATUS_CODE);
         defects.set_if(
             code_at != 1 || after.first() != Some(&b' '),
@@ -263,10 +261,7 @@ pub(crate) fn parse_start_line(line: &[u8]) -> Result<(StartLine<'_>, Defects), 
         && line[first_ws] == b' '
         && line[last_ws] == b' '
         && uri.len() == last_ws - first_ws - 1;
-    defects.set_if(
-        !version.eq_ignore_ascii_case(b"SIP/2.0"),
-        Defects::BAD_VERSION,
-    );
+    defects.set_if(!eq_ignore_case(version, b"SIP/2.0"), Defects::BAD_VERSION);
     defects.set_if(
         find_byte2(b' ', b'\t', uri).is_some(),
         Defects::BAD_REQUEST_URI,

@@ -95,20 +95,31 @@ impl<'a> Scanner<'a> {
             return Field::BadLine;
         };
         let line = &self.buf[start..first_end];
-        let name_len = trim_wsp_end(&line[..colon]).len();
+        // Nearly every name ends right at the colon: skip the backward trim.
+        let name_len = if colon > 0 && !is_wsp(line[colon - 1]) {
+            colon
+        } else {
+            trim_wsp_end(&line[..colon]).len()
+        };
         // A known name is a token by construction; check the others.
         let id = classify_at(line, name_len);
         if id == OTHER_ID && !is_token(&line[..name_len]) {
             return Field::BadLine;
         }
-        let mut value_start = start + colon + 1;
-        while value_start < field_end && is_lws(self.buf[value_start]) {
-            value_start += 1;
-        }
-        let mut value_end = field_end;
-        while value_end > value_start && is_lws(self.buf[value_end - 1]) {
-            value_end -= 1;
-        }
+        // Trim LWS (folding included) off both ends of the value. Slice
+        // iterators, not indexed loops: no bounds check per byte.
+        let value_from = start + colon + 1;
+        let value = self.buf.get(value_from..field_end).unwrap_or_default();
+        let lead = value
+            .iter()
+            .position(|&b| !is_lws(b))
+            .unwrap_or(value.len());
+        let kept = value[lead..]
+            .iter()
+            .rposition(|&b| !is_lws(b))
+            .map_or(0, |i| i + 1);
+        let value_start = value_from + lead;
+        let value_end = value_start + kept;
         Field::Header {
             id,
             name_start: start,

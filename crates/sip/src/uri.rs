@@ -6,7 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::params;
 use crate::text::{
-    DIGIT_DOT, HOST, SCHEME, class_run, find_byte, has, no_lws, parse_u16, percent_decode,
+    DIGIT_DOT, HOST, SCHEME, class_run, eq_ignore_case, find_byte, has, no_lws, parse_u16,
+    percent_decode,
 };
 
 /// URI scheme (RFC 3261 §19.1.1, RFC 3966).
@@ -165,11 +166,18 @@ impl<'a> Uri<'a> {
     /// freshly written `Uri` stalls on store forwarding.
     #[inline(always)]
     pub(crate) fn parse_inline(raw: &'a [u8]) -> Option<Self> {
-        // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3261 §25.1)
-        let colon = class_run(raw, SCHEME);
-        if colon == 0 || raw.get(colon) != Some(&b':') || !raw[0].is_ascii_alphabetic() {
-            return None;
-        }
+        // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3261 §25.1).
+        // Nearly every URI is `sip:`: four bytes compared settle what the
+        // class scan below would find (a scheme run of 3 ending at `:`).
+        let colon = if raw.get(..4).is_some_and(|p| eq_ignore_case(p, b"sip:")) {
+            3
+        } else {
+            let colon = class_run(raw, SCHEME);
+            if colon == 0 || raw.get(colon) != Some(&b':') || !raw[0].is_ascii_alphabetic() {
+                return None;
+            }
+            colon
+        };
         let (scheme_bytes, rest) = (&raw[..colon], &raw[colon + 1..]);
         let scheme = if scheme_bytes.eq_ignore_ascii_case(b"sip") {
             Scheme::Sip

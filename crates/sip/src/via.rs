@@ -64,9 +64,17 @@ impl<'a> Via<'a> {
     #[must_use]
     pub fn parse(raw: &'a [u8]) -> Option<Self> {
         let s = trim_lws(raw);
-        let (name, rest) = take_token(s)?;
-        let (version, rest) = take_token(take_slash(rest)?)?;
-        let (transport, rest) = take_token(take_slash(rest)?)?;
+        // Nearly every Via starts `SIP/2.0/`: the general path below would
+        // read the same two tokens and slashes from it.
+        let (name, version, after) = match s.split_at_checked(8) {
+            Some((head, after)) if head == b"SIP/2.0/" => (&s[..3], &s[4..7], after),
+            _ => {
+                let (name, rest) = take_token(s)?;
+                let (version, rest) = take_token(take_slash(rest)?)?;
+                (name, version, take_slash(rest)?)
+            }
+        };
+        let (transport, rest) = take_token(after)?;
         let protocol = &s[..s.len() - rest.len()];
         if !rest.first().is_some_and(|&b| is_lws(b)) {
             return None;
