@@ -40,16 +40,6 @@ pub(crate) fn keep_agent(list: &mut Vec<Agent>, agent: Agent) {
     }
 }
 
-/// Whether `raw` reads as `text` in a report, without building the text for
-/// the common case (short printable ASCII).
-fn reads_as(text: &str, raw: &[u8]) -> bool {
-    if raw.len() <= crate::event::TEXT_MAX && raw.iter().all(|b| (0x20..0x7f).contains(b)) {
-        text.as_bytes() == raw
-    } else {
-        text == crate::event::text(raw)
-    }
-}
-
 #[derive(Debug, Default)]
 pub(crate) struct SourceState {
     pub first: Timestamp,
@@ -100,14 +90,26 @@ impl SourceState {
     }
 
     pub(crate) fn add_agent(&mut self, ua: &[u8], ts: Timestamp) {
-        if let Some(a) = self.user_agents.iter_mut().find(|a| reads_as(&a.text, ua)) {
-            a.first = a.first.min(ts);
-        } else if self.user_agents.len() < MAX_AGENTS
-            || self.user_agents.iter().any(|a| ts < a.first)
+        // The report keeps the first TEXT_MAX bytes; equal bytes read the
+        // same (a kept text has no bytes the report would replace).
+        let cut = &ua[..ua.len().min(crate::event::TEXT_MAX)];
+        if let Some(a) = self
+            .user_agents
+            .iter_mut()
+            .find(|a| a.text.as_bytes() == cut)
         {
-            let text = crate::event::text(ua);
-            keep_agent(&mut self.user_agents, Agent { first: ts, text });
+            a.first = a.first.min(ts);
+            return;
         }
+        if self.user_agents.len() >= MAX_AGENTS && self.user_agents.iter().all(|a| ts >= a.first) {
+            return;
+        }
+        let text = if cut.iter().all(|b| (0x20..0x7f).contains(b)) {
+            String::from_utf8_lossy(cut).into_owned()
+        } else {
+            crate::event::text(ua)
+        };
+        keep_agent(&mut self.user_agents, Agent { first: ts, text });
     }
 
     /// Records a hit: counts it on the matching evidence, or adds new
