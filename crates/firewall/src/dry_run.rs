@@ -10,7 +10,6 @@ use ipnet::IpNet;
 
 use crate::error::{FirewallError, Step};
 use crate::memory::Memory;
-use crate::plan;
 use crate::queue::iptables_restore_text;
 use crate::render;
 use crate::ruleset::{Ruleset, SetRole};
@@ -142,28 +141,9 @@ impl Firewall for DryRun {
         if nets.is_empty() {
             return Ok(());
         }
-        // As `Nft` does after listing: the elements held that overlap go
-        // by a plain delete (an add-then-delete of an address inside a
-        // held network would be refused); networks overlapping nothing
-        // held by add-then-delete, which succeeds either way.
-        let wanted = nets
-            .iter()
-            .map(|n| plan::ban_net(Step::Unban, *n))
-            .collect::<Result<Vec<IpNet>, FirewallError>>()?;
-        let held = self.state.bans()?;
-        let exact: Vec<IpNet> = held
-            .iter()
-            .map(|e| e.net)
-            .filter(|h| wanted.iter().any(|w| plan::overlaps(w, h)))
-            .collect();
-        let mut loose: Vec<IpNet> = wanted
-            .into_iter()
-            .filter(|w| !exact.iter().any(|h| plan::overlaps(w, h)))
-            .collect();
-        loose.sort_unstable();
-        loose.dedup();
+        let text = render::unban(nets)?;
         self.state.unban(nets)?;
-        self.record(Step::Unban, render::unban_listed(&loose, &exact))
+        self.record(Step::Unban, text)
     }
 
     fn set_trusted(&mut self, nets: &[IpNet]) -> Result<(), FirewallError> {

@@ -4,9 +4,9 @@
 //! - The table is rendered as data ([`Ruleset`]) and applied as `nft -f`
 //!   text, one file per change: the kernel commits each batch whole or not
 //!   at all.
-//! - Bans are elements of the interval sets `ban4` and `ban6` (`flags
-//!   interval, timeout`, so one element bans a whole IPv4 /24 or IPv6
-//!   /64), each with its own timeout: no rule per address, and
+//! - Bans are elements of the sets `ban4` (addresses, `flags timeout`) and
+//!   `ban6` (networks: `flags interval, timeout`, so one element bans a
+//!   whole IPv6 /64), each with its own timeout: no rule per address, and
 //!   expiry happens in the kernel, so nothing depends on the daemon staying
 //!   alive.
 //! - [`Firewall::install`] is idempotent and keeps the ban sets' elements;
@@ -41,7 +41,7 @@ pub use dry_run::{Batch, DryRun};
 pub use error::{FirewallError, Step};
 pub use memory::Memory;
 pub use nft::Nft;
-pub use plan::{MIN_IPV4_BAN_PREFIX, MIN_IPV6_BAN_PREFIX, ban_net, overlaps};
+pub use plan::{MIN_IPV6_BAN_PREFIX, ban_net, overlaps};
 pub use queue::{
     Availability, IPTABLES_CHAIN, QueueSupport, detect_queue_support, iptables_restore_text,
 };
@@ -53,9 +53,8 @@ pub use spec::{FirewallSpec, MAX_SIP_PORTS, Mode, Nflog, Policy, Queue, QueueBac
 pub use tools::Tools;
 
 /// Ban the sources in `net` for `ttl` (whole seconds, rounded up, at most
-/// [`MAX_BAN_TTL`]): an IPv4 network from `/16` ([`MIN_IPV4_BAN_PREFIX`])
-/// to one address (`/32`), or an IPv6 network from `/48`
-/// ([`MIN_IPV6_BAN_PREFIX`]) to one address (`/128`).
+/// [`MAX_BAN_TTL`]): one IPv4 address (`/32`), or an IPv6 network from
+/// `/48` ([`MIN_IPV6_BAN_PREFIX`]) to one address (`/128`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ban {
     pub net: IpNet,
@@ -74,7 +73,7 @@ impl Ban {
 }
 
 /// A ban in force and the time it has left (`None`: no timeout, added by
-/// hand). `net` is a single address (`/32`, `/128`) or a network.
+/// hand). `net` is a single address (`/32`, `/128`) or an IPv6 network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BanEntry {
     pub net: IpNet,
@@ -93,9 +92,9 @@ pub trait Firewall {
 
     /// Bans each network for its TTL; banning again renews the timeout.
     /// IPv4-mapped IPv6 addresses are banned as IPv4. A ban that overlaps
-    /// one in force (an address inside a banned /24 or /64, a network
-    /// around a banned address) is merged with it: the wider network
-    /// stays, with the longer time.
+    /// one in force (an address inside a banned /64, a /64 around a banned
+    /// address) is merged with it: the wider network stays, with the
+    /// longer time.
     ///
     /// # Errors
     /// A ban [`ban_net`] refuses (nothing is applied then), or the batch

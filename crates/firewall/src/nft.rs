@@ -6,7 +6,7 @@ use ipnet::IpNet;
 use crate::command;
 use crate::error::{FirewallError, Step};
 use crate::listing::{parse_bans, set_flags};
-use crate::plan;
+use crate::plan::{self, overlaps};
 use crate::queue::{self, QueueSupport};
 use crate::render;
 use crate::ruleset::{Family, Ruleset, SetRole};
@@ -74,7 +74,7 @@ impl Nft {
         };
         let renewed = render::RENEW_PROBE_SETS
             .iter()
-            .zip(["192.0.2.0/24", "2001:db8::/64"])
+            .zip(["192.0.2.1", "2001:db8::/64"])
             .all(|((name, kind), element)| renews(name, kind, element));
         let cleanup: String = render::RENEW_PROBE_SETS
             .iter()
@@ -99,37 +99,23 @@ impl Nft {
         })
     }
 
-    /// The elements of the ban sets that overlap one of `nets` (only the
-    /// sets of the families in `nets` are listed).
-    fn overlapping(&self, step: Step, nets: &[IpNet]) -> Result<Vec<BanEntry>, FirewallError> {
-        let mut held = Vec::new();
-        for family in Family::BOTH {
-            if nets.iter().any(|n| Family::of(n) == family) {
-                held.extend(self.list_set(step, SetRole::Ban.set_name(family))?);
-            }
-        }
-        Ok(plan::overlapping(held, nets))
+    /// The elements of `ban6` that overlap one of `nets`.
+    fn overlapping6(&self, step: Step, nets: &[IpNet]) -> Result<Vec<BanEntry>, FirewallError> {
+        let mut held = self.list_set(step, SetRole::Ban.set_name(Family::V6))?;
+        held.retain(|e| nets.iter().any(|n| overlaps(n, &e.net)));
+        Ok(held)
     }
 
-    /// The ban sets of the older kind (single addresses, no `interval`
-    /// flag: `ban6` before IPv6 prefix bans, `ban4` before IPv4 network
-    /// bans) and their elements, to carry over at install; none when there
-    /// is no such set (no table yet, or already interval sets).
-    fn old_ban_sets(&self) -> Vec<(Family, Vec<BanEntry>)> {
-        Family::BOTH
-            .into_iter()
-            .filter_map(|family| {
-                let name = SetRole::Ban.set_name(family);
-                let args = ["-j", "list", "set", "inet", "ghostguard", name];
-                let json = command::run(Step::Install, &self.tools.nft(), &args, None).ok()?;
-                match set_flags(&json) {
-                    Some(flags) if !flags.iter().any(|f| f == "interval") => {
-                        parse_bans(&json).ok().map(|old| (family, old))
-                    }
-                    _ => None,
-                }
-            })
-            .collect()
+    /// `ban6` of the older kind (single addresses, no `interval` flag) and
+    /// its elements, to carry over at install; `None` when there is no such
+    /// set (no table yet, or already the interval set).
+    fn old_ban6(&self) -> Option<Vec<BanEntry>> {
+        let args = ["-j", "list", "set", "inet", "ghostguard", "ban6"];
+        let json = command::run(Step::Install, &self.tools.nft(), &args, None).ok()?;
+        match set_flags(&json) {
+            Some(flags) if !flags.iter().any(|f| f == "interval") => parse_bans(&json).ok(),
+            _ => None,
+        }
     }
 
     /// Applies one `nft -f` batch as one kernel transaction.
@@ -169,15 +155,18 @@ impl Nft {
     }
 }
 
-/// How often a merged ban batch (or a listed unban) is tried again after
-/// the elements it deletes changed (one timed out) since they were listed.
+/// How often a merged IPv6 ban batch is tried again after the elements
+/// it deletes changed (one timed out) since they were listed.
 const MERGE_TRIES: usize = 3;
 
 impl Firewall for Nft {
     fn install(&mut self, spec: &FirewallSpec) -> Result<(), FirewallError> {
         let ruleset = Ruleset::from_spec(spec)?;
-        let old = self.old_ban_sets();
-        self.apply(Step::Install, &render::install_migrating(&ruleset, &old))?;
+        let old = self.old_ban6();
+        self.apply(
+            Step::Install,
+            &render::install_migrating(&ruleset, old.as_deref()),
+        )?;
         if self.add_renews.is_none() {
             self.add_renews = Some(self.probe_add_renews());
         }
@@ -198,16 +187,21 @@ impl Firewall for Nft {
         let Err(first) = self.apply(Step::Ban, &batch) else {
             return Ok(());
         };
-        // Most likely a ban overlapping an element of `ban4` or `ban6`
-        // (an interval set refuses it): read what overlaps, merge, once
-        // more. An element that timed out between the listing and the
-        // batch fails its delete: list again, a few times.
+        // Most likely an IPv6 ban overlapping an element of `ban6` (the
+        // interval set refuses it): read what overlaps, merge, once more.
+        // An element that timed out between the listing and the batch
+        // fails its delete: list again, a few times.
         let planned = plan::plan(bans)?;
-        let nets: Vec<IpNet> = planned.keys().copied().collect();
+        let v6: Vec<IpNet> = planned
+            .keys()
+            .copied()
+            .filter(|n| matches!(n, IpNet::V6(_)))
+            .collect();
         let mut last = first;
         for _ in 0..MERGE_TRIES {
-            let held = match self.overlapping(Step::Ban, &nets) {
+            let held = match self.overlapping6(Step::Ban, &v6) {
                 Ok(held) if !held.is_empty() => held,
+                Ok(_) if v6.is_empty() => return Err(last),
                 // Nothing overlaps (any more): the plain batch again.
                 Ok(_) => match self.apply(Step::Ban, &batch) {
                     Ok(()) => return Ok(()),
@@ -235,27 +229,23 @@ impl Firewall for Nft {
             .iter()
             .map(|n| plan::ban_net(Step::Unban, *n))
             .collect::<Result<_, _>>()?;
-        // Delete exactly the elements that overlap (an address lifts the
-        // /24 or /64 around it, a network the bans inside it). Listing
-        // first also spares the interval sets the add-then-delete, which
-        // nft makes slow there. An element that timed out since the
-        // listing fails its delete: list again, a few times.
-        let mut last = None;
-        for _ in 0..MERGE_TRIES {
-            let exact: Vec<IpNet> = self
-                .overlapping(Step::Unban, &wanted)?
+        let (v4, v6): (Vec<IpNet>, Vec<IpNet>) =
+            wanted.into_iter().partition(|n| matches!(n, IpNet::V4(_)));
+        // IPv6: delete exactly the elements that overlap (an address lifts
+        // the /64 around it). Listing first also spares the interval set
+        // the add-then-delete, which nft makes slow there.
+        let exact: Vec<IpNet> = if v6.is_empty() {
+            Vec::new()
+        } else {
+            self.overlapping6(Step::Unban, &v6)?
                 .into_iter()
                 .map(|e| e.net)
-                .collect();
-            if exact.is_empty() {
-                return Ok(());
-            }
-            match self.apply(Step::Unban, &render::unban_listed(&[], &exact)) {
-                Ok(()) => return Ok(()),
-                Err(e) => last = Some(e),
-            }
+                .collect()
+        };
+        if v4.is_empty() && exact.is_empty() {
+            return Ok(());
         }
-        last.map_or(Ok(()), Err)
+        self.apply(Step::Unban, &render::unban_listed(&v4, &exact))
     }
 
     fn set_trusted(&mut self, nets: &[IpNet]) -> Result<(), FirewallError> {

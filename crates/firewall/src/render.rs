@@ -39,14 +39,9 @@ pub fn ttl_left(end_ms: Option<i64>, now_ms: i64) -> Duration {
 /// learn whether re-adding an element renews its timeout (one of each
 /// kind of ban set); install removes leftover ones.
 pub const RENEW_PROBE_SETS: [(&str, &str); 2] = [
-    ("renew_probe4", "type ipv4_addr; flags interval, timeout;"),
+    ("renew_probe", "type ipv4_addr; flags timeout;"),
     ("renew_probe6", "type ipv6_addr; flags interval, timeout;"),
 ];
-
-/// The scratch set of versions whose `ban4` held single addresses: a
-/// leftover one is removed at install too (declared with its own kind, as
-/// `add set` refuses an existing set of another kind).
-const OLD_RENEW_PROBE_SETS: [(&str, &str); 1] = [("renew_probe", "type ipv4_addr; flags timeout;")];
 
 /// Elements per `add element` line, so long batches stay readable.
 const ELEMENTS_PER_LINE: usize = 256;
@@ -55,18 +50,16 @@ const ELEMENTS_PER_LINE: usize = 256;
 /// ban sets and their elements.
 #[must_use]
 pub fn install(ruleset: &Ruleset) -> String {
-    install_migrating(ruleset, &[])
+    install_migrating(ruleset, None)
 }
 
-/// The install batch, turning ban sets of the older kind (single
-/// addresses, `flags timeout`: `ban6` before IPv6 prefix bans, `ban4`
-/// before IPv4 network bans) into interval sets: for each family in `old`
-/// (with the old set's elements, read by [`Nft`](crate::Nft) before
-/// install) the set is deleted once the chains that use it are gone,
-/// created anew and refilled with those elements and the time they had
-/// left.
+/// The install batch, turning a `ban6` of the older kind (single
+/// addresses, `flags timeout`) into the interval set: with `old_ban6`
+/// (its elements, read by [`Nft`](crate::Nft) before install) the set is
+/// deleted once the chains that use it are gone, created anew and refilled
+/// with those elements and the time they had left.
 #[must_use]
-pub fn install_migrating(ruleset: &Ruleset, old: &[(Family, Vec<BanEntry>)]) -> String {
+pub fn install_migrating(ruleset: &Ruleset, old_ban6: Option<&[BanEntry]>) -> String {
     let mut out = String::from("# ghostguard: install (one atomic batch)\n");
     out.push_str(&format!("add table {TABLE}\n"));
     // Declare-then-delete: works whether or not the chain or set exists,
@@ -76,12 +69,16 @@ pub fn install_migrating(ruleset: &Ruleset, old: &[(Family, Vec<BanEntry>)]) -> 
             let _ = writeln!(out, "{verb} chain {TABLE} {chain}");
         }
     }
-    for (name, kind) in RENEW_PROBE_SETS.iter().chain(&OLD_RENEW_PROBE_SETS) {
+    for (name, kind) in RENEW_PROBE_SETS {
         let _ = writeln!(out, "add set {TABLE} {name} {{ {kind} }}");
         let _ = writeln!(out, "delete set {TABLE} {name}");
     }
-    for (family, _) in old {
-        let _ = writeln!(out, "delete set {TABLE} {}", SetRole::Ban.set_name(*family));
+    if old_ban6.is_some() {
+        let _ = writeln!(
+            out,
+            "delete set {TABLE} {}",
+            SetRole::Ban.set_name(Family::V6)
+        );
     }
     for set in ruleset.sets.iter().filter(|s| s.role != SetRole::Ban) {
         let _ = writeln!(
@@ -105,12 +102,12 @@ pub fn install_migrating(ruleset: &Ruleset, old: &[(Family, Vec<BanEntry>)]) -> 
             set_type(set)
         );
     }
-    let kept: BTreeMap<IpNet, Timeout> = old
-        .iter()
-        .flat_map(|(family, elements)| elements.iter().filter(|e| Family::of(&e.net) == *family))
-        .map(|e| (e.net, e.remaining.map(|r| r.max(Duration::from_secs(1)))))
-        .collect();
-    if !kept.is_empty() {
+    if let Some(old) = old_ban6 {
+        let kept: BTreeMap<IpNet, Timeout> = old
+            .iter()
+            .filter(|e| Family::of(&e.net) == Family::V6)
+            .map(|e| (e.net, e.remaining.map(|r| r.max(Duration::from_secs(1)))))
+            .collect();
         ban_lines(&mut out, &kept, &[], true);
     }
     // Regular chains first: a base chain's goto needs its target.
@@ -150,9 +147,9 @@ pub fn install_migrating(ruleset: &Ruleset, old: &[(Family, Vec<BanEntry>)]) -> 
 /// [`Nft`](crate::Nft) at install) a plain add does the same for about a
 /// third of the cost.
 ///
-/// The batch fails in the kernel when a ban overlaps an element `ban4` or
+/// The batch fails in the kernel when an IPv6 ban overlaps an element
 /// `ban6` holds (an interval set refuses overlaps); [`Nft`](crate::Nft)
-/// then reads the sets and applies [`ban_merged`] instead.
+/// then reads the set and applies [`ban_merged`] instead.
 ///
 /// # Errors
 /// A ban [`ban_net`](crate::ban_net) refuses.
@@ -208,9 +205,9 @@ fn ban_lines(
 
 /// The unban batch: add-then-delete of each network, so unbanning one
 /// that is not (or no longer) banned succeeds. It fails in the kernel when
-/// a network only overlaps an element of a ban set (an address inside a
-/// banned /24 or /64); [`Nft`](crate::Nft) therefore reads the sets and
-/// applies [`unban_listed`].
+/// an IPv6 network only overlaps an element of `ban6` (an address inside a
+/// banned /64); [`Nft`](crate::Nft) then reads the set and applies
+/// [`unban_listed`].
 ///
 /// # Errors
 /// A network [`ban_net`](crate::ban_net) refuses.
@@ -224,9 +221,9 @@ pub fn unban(nets: &[IpNet]) -> Result<String, FirewallError> {
     Ok(unban_listed(&nets, &[]))
 }
 
-/// The unban batch after a listing: `loose` networks by add-then-delete
-/// (succeeds whether or not they are banned), the `exact` elements of the
-/// ban sets (listed, so they exist) by a plain delete.
+/// The unban batch after a listing: `loose` networks (IPv4, or IPv6 when
+/// `exact` is empty) by add-then-delete, the `exact` elements of `ban6`
+/// (listed, so they exist) by a plain delete.
 #[must_use]
 pub fn unban_listed(loose: &[IpNet], exact: &[IpNet]) -> String {
     let mut out = String::from("# ghostguard: unban (one atomic batch)\n");
@@ -308,8 +305,8 @@ fn set_name(set: &SetDef) -> &'static str {
 
 fn set_type(set: &SetDef) -> &'static str {
     match (set.role, set.family) {
-        // Interval sets: one element bans a whole prefix (a /24, a /64).
-        (SetRole::Ban, Family::V4) => "type ipv4_addr; flags interval, timeout;",
+        (SetRole::Ban, Family::V4) => "type ipv4_addr; flags timeout;",
+        // An interval set: one element bans a whole prefix (a /64).
         (SetRole::Ban, Family::V6) => "type ipv6_addr; flags interval, timeout;",
         (_, Family::V4) => "type ipv4_addr; flags interval;",
         (_, Family::V6) => "type ipv6_addr; flags interval;",

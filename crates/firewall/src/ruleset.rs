@@ -30,8 +30,8 @@ impl Family {
 /// What a set holds. Each role has one set per family (`ban4`, `ban6`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SetRole {
-    /// Banned sources; `flags interval, timeout` (addresses and
-    /// networks), one timeout per element. Kept across reinstalls.
+    /// Banned sources; `flags timeout`, one timeout per element. Kept
+    /// across reinstalls.
     Ban,
     /// Trusted SIP servers; `flags interval` (networks).
     Trusted,

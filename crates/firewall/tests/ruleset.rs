@@ -137,15 +137,6 @@ fn ban_unban_and_replace_batches() {
             net: net("2001:db8:1:2::77"),
             ttl: Duration::from_secs(900),
         },
-        // So does an IPv4 /24 (host bits cleared), with the longer time.
-        Ban {
-            net: net("198.51.100.9/24"),
-            ttl: Duration::from_secs(300),
-        },
-        Ban {
-            net: net("198.51.100.20"),
-            ttl: Duration::from_secs(1200),
-        },
     ];
     let text = [
         render::ban(&bans, false).unwrap(),
@@ -156,7 +147,6 @@ fn ban_unban_and_replace_batches() {
             "::ffff:203.0.113.6",
             "2001:db8::bad",
             "2001:db8:1:2::/64",
-            "198.51.100.0/24",
         ]))
         .unwrap(),
         render::replace(
@@ -194,62 +184,6 @@ fn install_keeps_ban_sets_and_recreates_the_rest() {
     for chain in ghostguard_firewall::CHAIN_NAMES {
         assert!(text.contains(&format!("delete chain inet ghostguard {chain}\n")));
     }
-}
-
-#[test]
-fn install_migrates_address_only_ban_sets_keeping_their_elements() {
-    use ghostguard_firewall::{BanEntry, Family};
-    let ruleset = Ruleset::from_spec(&gateway(Policy::Enforce)).unwrap();
-    let entry = |s: &str, secs: Option<u64>| BanEntry {
-        net: net(s),
-        remaining: secs.map(Duration::from_secs),
-    };
-    let text = render::install_migrating(
-        &ruleset,
-        &[
-            (
-                Family::V4,
-                vec![
-                    entry("203.0.113.66", Some(500)),
-                    entry("203.0.113.67", None),
-                ],
-            ),
-            (Family::V6, vec![entry("2001:db8::66", Some(0))]),
-        ],
-    );
-    let line = |needle: &str| {
-        text.lines()
-            .position(|l| l == needle)
-            .unwrap_or_else(|| panic!("no line `{needle}` in:\n{text}"))
-    };
-    // Deleted after the chains that use them, before they are made anew
-    // as interval sets, then refilled (an element at 0 s left gets 1 s).
-    for (set, kind, elements) in [
-        (
-            "ban4",
-            "ipv4_addr",
-            "203.0.113.66 timeout 500s, 203.0.113.67",
-        ),
-        ("ban6", "ipv6_addr", "2001:db8::66 timeout 1s"),
-    ] {
-        let deleted = line(&format!("delete set inet ghostguard {set}"));
-        let made = line(&format!(
-            "add set inet ghostguard {set} {{ type {kind}; flags interval, timeout; }}"
-        ));
-        let filled = line(&format!(
-            "add element inet ghostguard {set} {{ {elements} }}"
-        ));
-        assert!(line("delete chain inet ghostguard sip") < deleted, "{text}");
-        assert!(deleted < made && made < filled, "{text}");
-    }
-    // Only the old kind is deleted: an interval ban6 stays as it is.
-    let only4 = render::install_migrating(&ruleset, &[(Family::V4, Vec::new())]);
-    assert!(only4.contains("delete set inet ghostguard ban4\n"));
-    assert!(
-        !only4.contains("delete set inet ghostguard ban6"),
-        "{only4}"
-    );
-    assert!(!only4.contains("add element"), "{only4}");
 }
 
 #[test]

@@ -55,13 +55,12 @@ pub enum BansAction {
         #[arg(long, value_enum, default_value = "text")]
         format: ListFormat,
         /// Only the bans overlapping this address or network: an address
-        /// finds the /24 or /64 ban around it.
+        /// finds the /64 ban around it.
         #[arg(value_name = "ADDRESS|NETWORK")]
         ip: Option<BanTarget>,
     },
-    /// Ban an address, an IPv4 network of /16 to /32 (`198.51.100.0/24`)
-    /// or an IPv6 network of /48 to /128 (`2001:db8:1:2::/64`), now
-    /// (kernel and store).
+    /// Ban an address, or an IPv6 network of /48 to /128
+    /// (`2001:db8:1:2::/64`), now (kernel and store).
     Add {
         #[arg(value_name = "ADDRESS|NETWORK")]
         ip: BanTarget,
@@ -72,8 +71,8 @@ pub enum BansAction {
         reason: String,
     },
     /// Lift a ban (kernel and store); the running guard notices. An
-    /// address inside a network ban lifts that ban; a network lifts every
-    /// ban inside it.
+    /// address inside an IPv6 prefix ban lifts that ban; a network lifts
+    /// every ban inside it.
     Del {
         #[arg(value_name = "ADDRESS|NETWORK")]
         ip: BanTarget,

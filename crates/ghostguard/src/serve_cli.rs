@@ -197,7 +197,7 @@ pub fn run_feed(args: &FeedArgs) -> anyhow::Result<ExitCode> {
         r.map_err(anyhow::Error::from)
     })?;
     println!(
-        "{}: {} bans ({} of them networks) for {} on site {} ({} new, {} renewed); {} refused, {} invalid, {} networks skipped{}",
+        "{}: {} bans ({} of them IPv6 networks) for {} on site {} ({} new, {} renewed); {} refused, {} invalid, {} networks skipped{}",
         report.source,
         report.accepted,
         report.prefixes,

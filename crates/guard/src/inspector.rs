@@ -177,7 +177,7 @@ impl Inspector {
         Ok(Inspector {
             decoder: Decoder::new(Limits::default()),
             engine,
-            banned: Banned::new(),
+            banned: Banned::new(cfg.ban.ipv6_prefix),
             policy: BanPolicy::new(cfg, trusted),
             offences,
             history: span(cfg.ban.history),

@@ -34,7 +34,7 @@ use crate::state::AppState;
 /// One published address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
-    /// An address, or the network of a network ban (IPv4 or IPv6).
+    /// An address, or the network of an IPv6 prefix ban.
     pub ip: BanTarget,
     /// Strongest evidence (100 for a ban without incidents here).
     pub confidence: u8,
@@ -72,9 +72,9 @@ pub struct FeedQuery {
     pub site: Option<String>,
     /// Include active bans (default: `feed.include_bans`).
     pub bans: Option<bool>,
-    /// Include network bans as networks (`198.51.100.0/24`,
-    /// `2001:db8:1:2::/64`; default true). `false` for consumers that take
-    /// single addresses only (ipset `hash:ip`).
+    /// Include IPv6 prefix bans as networks (`2001:db8:1:2::/64`; default
+    /// true). `false` for consumers that take single addresses only
+    /// (ipset `hash:ip`).
     pub networks: Option<bool>,
 }
 
@@ -151,7 +151,7 @@ pub async fn entries(
         .into_values()
         .filter(|e| q.family.admits(e.ip.addr()))
         .filter(|e| q.networks.unwrap_or(true) || e.ip.is_host())
-        .filter(|e| crate::ban::bannable_target(e.ip))
+        .filter(|e| crate::ban::bannable(e.ip.addr()))
         .filter(|e| {
             !cfg.exclude
                 .iter()
@@ -237,20 +237,18 @@ async fn serve(
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
     pub addresses: Vec<IpAddr>,
-    /// Networks a network ban can hold, host bits cleared: IPv4 `/16` to
-    /// `/31` (blocklists such as VoIPBL list whole networks) and IPv6
-    /// `/48` to `/127` (as this feed writes its own prefix bans).
+    /// IPv6 networks a prefix ban can hold (`/48` to `/127`, as this feed
+    /// writes its own prefix bans).
     pub prefixes: Vec<ipnet::IpNet>,
     /// Lines or items that are no address.
     pub invalid: u64,
-    /// Other networks, skipped: IPv4 networks wider than `/16`, IPv6
-    /// networks wider than `/48`, and IPv4 networks written as IPv6.
+    /// Other networks, skipped: IPv4 networks (the IPv4 ban set holds
+    /// addresses) and IPv6 networks wider than `/48`.
     pub networks: u64,
 }
 
 /// IPv6 ranges that carry IPv4 addresses (IPv4-mapped, NAT64): a network
-/// there is an IPv4 network written as IPv6, skipped (a list should write
-/// it as IPv4).
+/// there is an IPv4 network, which the IPv4 ban set cannot hold.
 const IPV4_IN_IPV6: [ipnet::IpNet; 2] = [
     ipnet::IpNet::V6(ipnet::Ipv6Net::new_assert(
         std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0),
@@ -326,7 +324,8 @@ fn word(p: &mut Parsed, w: &str) {
     } else if let Ok(net) = w.parse::<ipnet::IpNet>() {
         if net.prefix_len() == net.max_prefix_len() {
             p.addresses.push(net.addr());
-        } else if ghostguard_firewall::ban_net(ghostguard_firewall::Step::Ban, net).is_ok()
+        } else if net.addr().is_ipv6()
+            && net.prefix_len() >= ghostguard_firewall::MIN_IPV6_BAN_PREFIX
             && !IPV4_IN_IPV6.iter().any(|v4| v4.contains(&net))
         {
             p.prefixes.push(net.trunc());
@@ -372,76 +371,36 @@ mod tests {
     }
 
     #[test]
-    fn network_bans_parse_back_as_networks() {
-        let list = [
-            e("198.51.100.7"),
-            e("203.0.113.0/24"),
-            e("2001:db8:1:2::/64"),
-        ];
-        let nets = |list: &[&str]| -> Vec<ipnet::IpNet> {
-            list.iter().map(|n| n.parse().unwrap()).collect()
-        };
+    fn ipv6_prefix_bans_parse_back_as_networks() {
+        let list = [e("198.51.100.7"), e("2001:db8:1:2::/64")];
         for f in [Format::Plain, Format::PfSense, Format::MikroTik] {
-            let text = render(f, &list, 0);
-            let got = parse(&text);
+            let got = parse(&render(f, &list, 0));
             assert_eq!(
                 got.addresses,
                 vec!["198.51.100.7".parse::<IpAddr>().unwrap()]
             );
-            assert_eq!(
-                got.prefixes,
-                nets(&["203.0.113.0/24", "2001:db8:1:2::/64"]),
-                "{f:?}:\n{text}"
-            );
+            let net: ipnet::IpNet = "2001:db8:1:2::/64".parse().unwrap();
+            assert_eq!(got.prefixes, vec![net], "{f:?}");
         }
-        let rsc = render(Format::MikroTik, &list, 0);
-        assert!(
-            rsc.contains("/ip firewall address-list\nremove [find list=ghostguard]\nadd list=ghostguard address=198.51.100.7 comment=\"ghostguard confidence 90\"\nadd list=ghostguard address=203.0.113.0/24"),
-            "{rsc}"
-        );
-        // Wider than a network ban may be, IPv4 networks written as IPv6,
-        // and host parts (kept as their network).
+        // Wider than a prefix ban may be, IPv4 networks, and a host part
+        // (kept as its network).
         let p = parse(
-            r#"["203.0.113.77/24","198.51.0.0/16","198.0.0.0/15","2001:db8::/32","2001:db8:5:6::9/64","::ffff:10.0.0.0/104","64:ff9b::c633:6400/120"]"#,
-        );
-        assert_eq!(p.networks, 4, "too wide, and IPv4 networks written as IPv6");
-        assert_eq!(
-            p.prefixes,
-            nets(&["203.0.113.0/24", "198.51.0.0/16", "2001:db8:5:6::/64"])
-        );
-    }
-
-    #[test]
-    fn a_voipbl_style_list_of_addresses_and_cidrs() {
-        // A plain list as VoIP blocklists publish them: comments, then
-        // one address or CIDR per line.
-        let p = parse(
-            "# VoIPBL\n# updated hourly\n198.51.100.4\n203.0.113.0/24\n198.51.100.128/25\n\n192.0.2.9/32\n",
+            r#"["203.0.113.0/24","2001:db8::/32","2001:db8:5:6::9/64","::ffff:10.0.0.0/104","64:ff9b::c633:6400/120"]"#,
         );
         assert_eq!(
-            p.addresses,
-            vec![
-                "198.51.100.4".parse::<IpAddr>().unwrap(),
-                "192.0.2.9".parse().unwrap()
-            ]
+            p.networks, 4,
+            "IPv4 networks written as IPv6 are skipped too"
         );
         assert_eq!(
             p.prefixes,
-            vec![
-                "203.0.113.0/24".parse::<ipnet::IpNet>().unwrap(),
-                "198.51.100.128/25".parse().unwrap()
-            ]
+            vec!["2001:db8:5:6::/64".parse::<ipnet::IpNet>().unwrap()]
         );
-        assert_eq!((p.invalid, p.networks), (0, 0));
     }
 
     #[test]
     fn apiban_json_and_hostile_lists() {
-        let p = parse(
-            r#"{"ipaddress":["198.51.100.1","203.0.113.0/24","203.0.0.0/8","nonsense"],"ID":"1234"}"#,
-        );
+        let p = parse(r#"{"ipaddress":["198.51.100.1","203.0.113.0/24","nonsense"],"ID":"1234"}"#);
         assert_eq!(p.addresses, vec!["198.51.100.1".parse::<IpAddr>().unwrap()]);
-        assert_eq!(p.prefixes.len(), 1);
         assert_eq!((p.networks, p.invalid), (1, 1));
         let p = parse(r#"[{"ip":"2001:db8::1"},"198.51.100.2",7]"#);
         assert_eq!(p.addresses.len(), 2);

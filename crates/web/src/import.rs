@@ -7,15 +7,14 @@
 //! extends an active ban instead of adding one), so an address dropped from
 //! the list expires one ban time after it was last seen there.
 //!
-//! Networks become network bans: IPv4 ones of `/16` to `/31` (blocklists
-//! such as VoIPBL list whole networks) and IPv6 ones of `/48` to `/127`
-//! (the feed writes this site's own prefix bans that way); wider ones are
-//! counted and skipped. A network overlapping a private range counts as
-//! private.
+//! IPv6 networks of `/48` to `/127` become prefix bans (the feed writes
+//! this site's own prefix bans that way); IPv4 networks and wider IPv6 ones
+//! are counted and skipped.
 //!
 //! DoS: a list is read up to [`MAX_BODY`] bytes and [`crate::feed::MAX_ENTRIES`]
 //! addresses; a fetch times out after [`FETCH_TIMEOUT`].
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use ipnet::IpNet;
@@ -49,18 +48,16 @@ pub struct ImportOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     pub source: String,
-    /// Addresses and networks banned (new or renewed).
+    /// Addresses and IPv6 networks banned (new or renewed).
     pub accepted: u64,
-    /// Of those, networks (IPv4 or IPv6 network bans).
+    /// Of those, IPv6 networks (prefix bans).
     pub prefixes: u64,
     pub new: u64,
     pub renewed: u64,
     pub invalid: u64,
-    /// Networks skipped: IPv4 networks wider than `/16`, IPv6 networks
-    /// wider than `/48`, IPv4 networks written as IPv6.
+    /// Networks skipped: IPv4 networks, IPv6 networks wider than `/48`.
     pub networks: u64,
-    /// Loopback, multicast, private (unless allowed; a network overlapping
-    /// a private range too), duplicates.
+    /// Loopback, multicast, private (unless allowed), duplicates.
     pub refused: u64,
     /// Applied to this host's firewall (all of it).
     pub applied: bool,
@@ -128,44 +125,20 @@ pub async fn fetch(source: &str) -> Result<String, ImportError> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Private (RFC 1918), shared (RFC 6598), link-local (RFC 3927, RFC 4291)
-/// and unique-local (RFC 4193) ranges: another site's list should not cut
-/// off our own networks.
-const PRIVATE: [IpNet; 7] = [
-    net4([10, 0, 0, 0], 8),
-    net4([172, 16, 0, 0], 12),
-    net4([192, 168, 0, 0], 16),
-    net4([100, 64, 0, 0], 10),
-    net4([169, 254, 0, 0], 16),
-    IpNet::V6(ipnet::Ipv6Net::new_assert(
-        std::net::Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0),
-        7,
-    )),
-    IpNet::V6(ipnet::Ipv6Net::new_assert(
-        std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0),
-        10,
-    )),
-];
-
-const fn net4(octets: [u8; 4], len: u8) -> IpNet {
-    IpNet::V4(ipnet::Ipv4Net::new_assert(
-        std::net::Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]),
-        len,
-    ))
-}
-
-/// Whether `net` overlaps a [`PRIVATE`] range (a network holding one
-/// private address counts as private).
-fn private(net: IpNet) -> bool {
+/// Private, shared (RFC 6598), link-local and unique-local (RFC 4193)
+/// addresses: another site's list should not cut off our own networks.
+fn private(ip: IpAddr) -> bool {
     // `::ffff:192.168.1.10` is the IPv4 address it carries.
-    let net = if net.prefix_len() == net.max_prefix_len() {
-        IpNet::from(net.addr().to_canonical())
-    } else {
-        net
-    };
-    PRIVATE
-        .iter()
-        .any(|p| ghostguard_firewall::overlaps(p, &net))
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments()[0];
+            (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80
+        }
+    }
 }
 
 /// Imports the list `text` (read from `source`) into `store`, and into
@@ -216,10 +189,7 @@ pub async fn import(
         } else {
             net
         };
-        if !crate::ban::bannable_target(net.into())
-            || (private(net) && !opts.allow_private)
-            || !seen.insert(key)
-        {
+        if !crate::ban::bannable(ip) || (private(ip) && !opts.allow_private) || !seen.insert(key) {
             r.refused += 1;
             continue;
         }
@@ -320,7 +290,7 @@ pub fn spawn_scheduled(st: &AppState) {
                 let status = match result {
                     Ok(r) => {
                         eprintln!(
-                            "ghostguard serve: imported {}: {} bans ({} of them networks, {} new), {} refused, {} invalid, {} networks skipped{}",
+                            "ghostguard serve: imported {}: {} bans ({} of them IPv6 networks, {} new), {} refused, {} invalid, {} networks skipped{}",
                             list.source,
                             r.accepted,
                             r.prefixes,
@@ -359,12 +329,6 @@ pub fn spawn_scheduled(st: &AppState) {
 #[cfg(test)]
 mod tests {
     use super::private;
-    use ipnet::IpNet;
-
-    fn net(s: &str) -> IpNet {
-        s.parse()
-            .unwrap_or_else(|_| IpNet::from(s.parse::<std::net::IpAddr>().unwrap()))
-    }
 
     #[test]
     fn private_ranges() {
@@ -376,27 +340,20 @@ mod tests {
             "169.254.1.1",
             "fd00::1",
             "fe80::1",
-            // Networks inside a private range, or holding part of one.
-            "10.20.0.0/16",
-            "192.168.7.0/24",
-            "172.16.0.0/16",
-            "100.127.0.0/16",
-            "fd00:1:2::/48",
         ] {
-            assert!(private(net(s)), "{s}");
+            assert!(private(s.parse().unwrap()), "{s}");
         }
-        assert!(private(net("::ffff:192.168.1.10")), "IPv4-mapped");
+        assert!(
+            private("::ffff:192.168.1.10".parse().unwrap()),
+            "IPv4-mapped"
+        );
         for s in [
             "198.51.100.7",
             "100.128.0.1",
             "2001:db8::1",
             "::ffff:198.51.100.7",
-            "198.51.100.0/24",
-            "172.32.0.0/16",
-            "100.128.0.0/16",
-            "192.169.0.0/16",
         ] {
-            assert!(!private(net(s)), "{s}");
+            assert!(!private(s.parse().unwrap()), "{s}");
         }
     }
 }

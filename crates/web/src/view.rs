@@ -299,8 +299,8 @@ pub async fn sites(store: &Store) -> Result<Vec<SiteView>, WebError> {
 ///
 /// # Errors
 /// [`WebError::BadRequest`] naming the text.
-/// What a ban covers: an address, or a network such as `198.51.100.0/24`
-/// or `2001:db8:1:2::/64`.
+/// What a ban covers: an address, or an IPv6 network such as
+/// `2001:db8:1:2::/64`.
 pub fn parse_target(s: &str) -> Result<ghostguard_store::BanTarget, WebError> {
     s.parse()
         .map_err(|e: ghostguard_store::BanTargetError| WebError::BadRequest(e.to_string()))

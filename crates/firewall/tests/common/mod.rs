@@ -45,19 +45,6 @@ pub fn sh(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Runs `nft -f -` with `batch` on stdin (one transaction); its output.
-pub fn nft_file(batch: &str) -> std::process::Output {
-    let mut child = Command::new("nft")
-        .args(["-f", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), batch.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
 /// A network namespace, deleted when dropped (also during a panic).
 #[derive(Debug)]
 pub struct Netns {

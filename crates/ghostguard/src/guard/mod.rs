@@ -113,8 +113,8 @@ fn until(expires_at: Option<i64>) -> Timestamp {
 
 /// Addresses the guard must never ban, whatever the store or an operator
 /// says: the trusted servers, the allowlist and the protected phones. A
-/// network (an IPv4 or IPv6 network ban) is refused when it holds one of
-/// them or overlaps the LAN.
+/// network (an IPv6 prefix ban) is refused when it holds one of them or
+/// overlaps the LAN.
 pub(crate) fn never_banned(
     cfg: &GuardConfig,
     trusted: &[IpNet],
