@@ -354,6 +354,9 @@ pub fn rule_text(rule: &Rule) -> String {
             Match::SrcPort(p) => format!("th sport {{ {} }}", join(p.iter().map(u16::to_string))),
             Match::Source(role, family) => addr_match("saddr", *role, *family),
             Match::Destination(role, family) => addr_match("daddr", *role, *family),
+            Match::NotDestination(role, family) => {
+                addr_match("daddr", *role, *family).replacen(" @", " != @", 1)
+            }
         })
         .collect();
     parts.extend(rule.statements.iter().map(|s| match s {

@@ -104,6 +104,8 @@ pub enum Match {
     Source(SetRole, Family),
     /// `ip daddr @set` / `ip6 daddr @set`
     Destination(SetRole, Family),
+    /// `ip daddr != @set` / `ip6 daddr != @set`
+    NotDestination(SetRole, Family),
 }
 
 /// One statement of a rule, in order.
@@ -339,10 +341,21 @@ fn ban_rules(
 ) -> Vec<Rule> {
     Family::BOTH
         .into_iter()
-        .map(|family| Rule {
-            matches: vec![side(SetRole::Ban, family)],
-            statements: stop(spec.policy, None),
-            comment,
+        .map(|family| {
+            let mut matches = vec![side(SetRole::Ban, family)];
+            if side(SetRole::Ban, family) == Match::Destination(SetRole::Ban, family) {
+                // SIP *to* a trusted server or an allowlisted address is
+                // never stopped by a ban of that address (a hand-made ban or
+                // an imported list holding the provider): a source-side
+                // ban is skipped for them by the accept rules before.
+                matches.push(Match::NotDestination(SetRole::Trusted, family));
+                matches.push(Match::NotDestination(SetRole::Allow, family));
+            }
+            Rule {
+                matches,
+                statements: stop(spec.policy, None),
+                comment,
+            }
         })
         .collect()
 }

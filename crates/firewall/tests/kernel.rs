@@ -168,6 +168,34 @@ fn gateway_drops_banned_sip_passes_trusted_and_keeps_bans_across_reinstall() {
     );
 }
 
+/// A ban of a trusted server's address (by hand, or from an imported
+/// list) never cuts it off, in either direction; a banned untrusted
+/// address gets neither in nor the phone's answers.
+#[test]
+fn a_banned_trusted_server_still_passes_both_ways() {
+    if !can_run("a_banned_trusted_server_still_passes_both_ways") {
+        return;
+    }
+    let lab = Lab::new();
+    let mut fw = Nft::new();
+    lab.router.run(|| {
+        fw.install(&gateway(Policy::Enforce, false)).unwrap();
+        fw.ban(&[ban(BANNED4, 600), ban(TRUSTED4, 600)]).unwrap();
+    });
+    assert!(
+        lab.answer_delivered(TRUSTED4),
+        "the phone's SIP to the trusted server passes"
+    );
+    assert!(lab.delivered(TRUSTED4), "the trusted server's SIP passes");
+    assert!(
+        !lab.answer_delivered(BANNED4),
+        "the phone's answer to a banned source is dropped"
+    );
+    assert!(!lab.delivered(BANNED4), "the banned source is dropped");
+    lab.router
+        .run(|| assert!(counted("reply to a banned source") >= 1));
+}
+
 #[test]
 fn install_is_idempotent_across_modes_and_rebans_renew_the_timeout() {
     if !can_run("install_is_idempotent_across_modes_and_rebans_renew_the_timeout") {

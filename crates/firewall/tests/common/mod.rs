@@ -215,6 +215,36 @@ impl Lab {
         lab
     }
 
+    /// Sends a SIP answer from the phone's port 5060 to `to` (a client
+    /// address) port 5060, up to three times, and says whether it arrived.
+    pub fn answer_delivered(&self, to: &str) -> bool {
+        let to: IpAddr = to.parse().unwrap();
+        let n = self.next_probe.fetch_add(1, Ordering::Relaxed);
+        let payload = format!(
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP {to};branch=z9hG4bK-gg-{n}\r\nCall-ID: answer-{n}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        let socket = self
+            .client
+            .run(|| UdpSocket::bind(SocketAddr::new(to, 5060)).unwrap());
+        socket
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let mut buf = [0u8; 2048];
+        for _ in 0..3 {
+            self.phone_socket
+                .send_to(payload.as_bytes(), SocketAddr::new(to, 5060))
+                .unwrap();
+            for _ in 0..5 {
+                if let Ok((len, _)) = socket.recv_from(&mut buf)
+                    && buf[..len] == *payload.as_bytes()
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
     /// Sends a SIP OPTIONS from `from` (a client address) to the phone's
     /// port 5060, up to three times, and says whether the phone got it.
     pub fn delivered(&self, from: &str) -> bool {
