@@ -64,9 +64,9 @@ pub enum BansAction {
     Add {
         #[arg(value_name = "ADDRESS|NETWORK")]
         ip: BanTarget,
-        /// How long, e.g. `1h`, `7d`.
-        #[arg(long, default_value = "1d")]
-        time: humantime::Duration,
+        /// How long, e.g. `1h`, `7d` (1 second to one year).
+        #[arg(long, default_value = "1d", value_parser = ban_time)]
+        time: std::time::Duration,
         #[arg(long, default_value = "banned by hand")]
         reason: String,
     },
@@ -122,4 +122,21 @@ pub struct StatusArgs {
 pub enum ListFormat {
     Text,
     Json,
+}
+
+/// A ban time as `bans add --time` and `feed import --ban-time` take it:
+/// 1 second to the firewall's maximum (one year), as the API allows.
+///
+/// # Errors
+/// A text that is not a duration, zero, or more than the maximum.
+pub fn ban_time(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    let max = ghostguard_firewall::MAX_BAN_TTL;
+    if d.is_zero() || d > max {
+        return Err(format!(
+            "a ban lasts from 1s to {}",
+            humantime::format_duration(max)
+        ));
+    }
+    Ok(d)
 }

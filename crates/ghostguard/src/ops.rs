@@ -136,7 +136,12 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
             }
         }
         BansAction::Add { ip, time, reason } => {
-            let ttl: Duration = (*time).into();
+            let ttl: Duration = *time;
+            if !ghostguard_web::ban::bannable(ip.addr()) {
+                anyhow::bail!(
+                    "{ip} cannot be banned (loopback, unspecified, multicast or broadcast)"
+                );
+            }
             fw::ban_net(fw::Step::Ban, ip.net())?;
             let fixed: Vec<ipnet::IpNet> = TrustedServers::new(&cfg)?.current();
             if let Some(why) = never_banned(&cfg, &fixed, *ip) {

@@ -77,7 +77,7 @@ pub struct ImportArgs {
     #[arg(long, default_value = "default")]
     pub site: String,
     /// How long the addresses stay banned (renewed by each import).
-    #[arg(long, default_value = "1day", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "1day", value_parser = crate::guard_cli::ban_time)]
     pub ban_time: Duration,
     /// Also accept private and unique-local addresses.
     #[arg(long)]
@@ -208,10 +208,10 @@ pub fn run_feed(args: &FeedArgs) -> anyhow::Result<ExitCode> {
         report.refused,
         report.invalid,
         report.networks,
-        if report.applied {
-            "; applied to the firewall"
-        } else {
-            ""
+        match (report.applied, a.apply) {
+            (true, ApplyArg::DryRun) => "; the firewall changes are printed above (dry run)",
+            (true, _) => "; applied to the firewall",
+            (false, _) => "",
         }
     );
     if let Some(e) = &report.firewall_error {

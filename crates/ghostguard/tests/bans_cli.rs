@@ -78,12 +78,24 @@ fn prefix_bans_are_listed_and_lifted_by_any_address_inside() {
         ("203.0.113.0/24", "single addresses"),
         ("2001:db8:7::/64", "holding a trusted server"),
         ("2001:db8:200:7::/64", "overlapping the LAN"),
+        ("fd00:1:2:3::/64", "private addresses"),
+        ("127.0.0.1", "loopback"),
+        ("::", "unspecified"),
+        ("224.0.0.5", "multicast"),
         ("2001:db8::zz", "not an IP address or network"),
     ] {
         let out = run(c, &["add", target]);
         assert!(!out.status.success(), "{target} was banned");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(why), "{target}: {err}");
+    }
+
+    // A ban time of zero, or beyond the firewall's maximum (a year).
+    for time in ["0s", "5y"] {
+        let out = run(c, &["add", "203.0.113.9", "--time", time]);
+        assert!(!out.status.success(), "--time {time} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("a ban lasts from 1s to"), "{time}: {err}");
     }
 
     let out = run(c, &["del", "2001:db8:1:2::5"]);

@@ -41,7 +41,8 @@ pub struct BanChange {
 
 /// Addresses that are never banned from the dashboard: they are not a
 /// remote attacker, and a ban would cut off this host or a whole network.
-pub(crate) fn bannable(ip: IpAddr) -> bool {
+#[must_use]
+pub fn bannable(ip: IpAddr) -> bool {
     let ip = match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
@@ -71,6 +72,16 @@ pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChang
         }
         other => WebError::BadRequest(other.to_string()),
     })?;
+    // A network of private, unique-local or link-local addresses would cut
+    // off a LAN (bannable networks, /48 and longer, lie inside such a range
+    // or outside all of them). A single private address may be banned: an
+    // infected PC found by the guard.
+    if net.prefix_len() < net.max_prefix_len() && ghostguard_engine::net::is_private(net.network())
+    {
+        return Err(WebError::BadRequest(format!(
+            "{net} cannot be banned: a network of private addresses (a LAN)"
+        )));
+    }
     if req.duration.is_some_and(|d| d.is_zero() || d > MAX_BAN_TTL) {
         return Err(WebError::BadRequest(format!(
             "the ban time must be between 1s and {}",

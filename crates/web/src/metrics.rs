@@ -1,4 +1,6 @@
-//! `GET /metrics`: Prometheus text, built from the store at each scrape.
+//! `GET /metrics`: OpenMetrics text (what `prometheus-client` writes:
+//! counters typed by their family name, samples with `_total`, `# EOF`),
+//! built from the store at each scrape.
 //!
 //! | metric | type | labels | from |
 //! |---|---|---|---|
@@ -40,8 +42,11 @@ type GaugeFamily = Family<Labels, Gauge>;
 type FloatFamily = Family<Labels, Gauge<f64, AtomicU64>>;
 type CounterFamily = Family<Labels, Counter>;
 
-/// The content type Prometheus expects for the text format.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The OpenMetrics content type: the body is OpenMetrics, and Prometheus
+/// reads it as such only when told (as `text/plain; version=0.0.4` it took
+/// every counter for untyped, its `# TYPE` naming the family without
+/// `_total`).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs

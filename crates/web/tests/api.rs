@@ -411,7 +411,12 @@ async fn api_filters_and_bans_with_tokens(a: App) {
     assert_eq!(lift(&a, "2001:db8:66:2::%2F64").await["changed"], true);
     assert!(!a.fw.lock().unwrap().is_banned(ip("2001:db8:66:2::1")));
     // Too wide: an IPv4 network, an IPv6 network wider than /48, nonsense.
-    for wide in ["198.51.100.0/24", "2001:db8::/32", "2001:db8::/64x"] {
+    for wide in [
+        "198.51.100.0/24",
+        "2001:db8::/32",
+        "2001:db8::/64x",
+        "fd12:3456:789a::/48",
+    ] {
         let body = serde_json::json!({"ip": wide});
         let r = send(
             &a.router,
@@ -477,10 +482,11 @@ async fn metrics_name_what_the_issue_asks(a: App) {
         r.headers()[header::CONTENT_TYPE]
             .to_str()
             .unwrap()
-            .starts_with("text/plain; version=0.0.4")
+            .starts_with("application/openmetrics-text; version=1.0.0")
     );
     let text = body_text(r).await;
     for want in [
+        "# TYPE ghostguard_messages counter",
         "ghostguard_messages_total{site=\"office\",method=\"INVITE\",verdict=\"malicious\"} 1874",
         "ghostguard_incidents{site=\"office\",kind=\"scanner\"} 3",
         "ghostguard_bans_active{site=\"office\",origin=\"manual\"} 1",

@@ -138,6 +138,12 @@ pub(crate) fn never_banned(
         // A prefix ban over the LAN (`network.lan`), as the policy refuses
         // for the guard's own bans.
         (false, ..) if in_any(&cfg.network.lan) => Some("a network overlapping the LAN"),
+        // A network of private, unique-local or link-local addresses: the
+        // bannable networks (IPv6 /48 and longer) lie inside such a range
+        // or outside all of them, so the first address tells.
+        (false, ..) if ghostguard_engine::net::is_private(net.network()) => {
+            Some("a network of private addresses (the LAN)")
+        }
         _ => None,
     }
 }
