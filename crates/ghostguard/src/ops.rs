@@ -47,17 +47,36 @@ pub fn config(args: &ConfigArgs) -> Result<ExitCode> {
         }
     }
     let nets = trusted.current();
+    if *resolve
+        && nets.is_empty()
+        && cfg.trusted_only()
+        && cfg.policy == ghostguard_guard::Policy::Enforce
+    {
+        anyhow::bail!(
+            "{}: trusted_only with policy \"enforce\", and none of the trusted servers \
+             resolves: every call to the phones would be dropped. Fix the names or the \
+             DNS, or keep policy = \"observe\" until they resolve",
+            file.display()
+        );
+    }
     // The kernel spec is checked too (ports, networks, queue support).
     if cfg.inspect.queue.is_none() {
         firewall_spec(&cfg, &nets)?;
     }
+    // The config's own words: `gateway`, `enforce` (the enums' serde names).
+    let word = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
     println!(
-        "{}: OK ({:?} mode, policy {:?}, site {}, {} trusted prefixes{}, store {})",
+        "{}: OK ({} mode, policy {}, site {}, {} trusted {}{}, store {})",
         file.display(),
-        cfg.mode,
-        cfg.policy,
+        word(&cfg.mode),
+        word(&cfg.policy),
         cfg.site(),
         nets.len(),
+        if nets.len() == 1 {
+            "prefix"
+        } else {
+            "prefixes"
+        },
         if trusted.has_names() && !*resolve {
             " + DNS names (use --resolve to look them up)"
         } else {

@@ -10,7 +10,7 @@ use ghostguard_engine::analysis::format_ts;
 use ghostguard_packet::Timestamp;
 
 use crate::Lang;
-use crate::i18n::tr;
+use crate::i18n::{tr, tr_args};
 use crate::view::caller_id;
 
 pub(crate) const WIDTH: f64 = 800.0;
@@ -117,7 +117,6 @@ pub(crate) fn build(a: &Analysis, lang: Lang) -> Option<Chart> {
     let x = |t: i64| LEFT + t.saturating_sub(t0) as f64 / span * (RIGHT - LEFT);
 
     let peak = tl.requests.iter().copied().max().unwrap_or(0).max(1);
-    let requests = tr(lang, "chart-requests");
     let bars = tl
         .requests
         .iter()
@@ -134,7 +133,11 @@ pub(crate) fn build(a: &Analysis, lang: Lang) -> Option<Chart> {
                 y: Px(HIST_TOP + HIST_H - h),
                 w: Px((x(start.saturating_add(bucket)) - x(start) - 0.5).max(1.0)),
                 h: Px(h),
-                tip: format!("{} {n} {requests}", clock(Timestamp::from_nanos(start))),
+                tip: format!(
+                    "{} {}",
+                    clock(Timestamp::from_nanos(start)),
+                    tr_args(lang, "chart-request-count", &[("count", n.to_string())])
+                ),
             }
         })
         .collect();
@@ -201,7 +204,7 @@ pub(crate) fn build(a: &Analysis, lang: Lang) -> Option<Chart> {
         hist_bottom: Px(HIST_TOP + HIST_H),
         axis_y: Px(axis_y),
         label_y: Px(axis_y + 16.0),
-        peak: format!("{peak} {requests}"),
+        peak: tr_args(lang, "chart-request-count", &[("count", peak.to_string())]),
         bars,
         rows,
         marks,

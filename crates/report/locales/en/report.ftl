@@ -203,7 +203,13 @@ cev-addressed-to = It was sent to your public address { $addressed_to }, so the 
 cev-scanner-target = The scanner itself says it aimed at { $scanner_target }.
 cev-sip-rewritten = { $messages } SIP messages were changed on their way through the router (fields: { $fields }).
 cev-rewrite-sample = At { $time } the router changed { $fields }: "{ $before }" became "{ $after }".
-cev-routing-loop = { $messages } packets went round in a routing loop; one was seen { $copies } times (TTL { $first_ttl } to { $last_ttl }) at { $time }.
+cev-routing-loop = { $messages ->
+        [one] { $messages } packet went
+       *[other] { $messages } packets went
+    } round in a routing loop; { $messages ->
+        [one] it
+       *[other] one of them
+    } was seen { $copies } times (TTL { $first_ttl } to { $last_ttl }) at { $time }.
 cev-frame-storm = { $messages } packets were repeated unchanged on the network (a bridge loop or hub); one was seen { $copies } times at { $time }.
 cev-between = Between { $source } and { $destination }.
 cev-phone-rang-for-stranger = Phone { $phone } rang { $calls } { $calls ->
@@ -268,6 +274,9 @@ label-why = Why
 ## HTML
 
 html-subtitle = SIP scanners and ghost calls
-chart-requests = SIP requests
+chart-request-count = { $count ->
+        [one] { $count } SIP request
+       *[other] { $count } SIP requests
+    }
 chart-ghost-call = ghost call
 chart-caption = Bars at the top: SIP requests over time. One line per abusive source, from first to last seen. Red marks: ghost calls.

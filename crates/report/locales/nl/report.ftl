@@ -203,7 +203,13 @@ cev-addressed-to = Het was gericht aan uw publieke adres { $addressed_to }, dus 
 cev-scanner-target = De scanner zegt zelf dat hij { $scanner_target } als doel had.
 cev-sip-rewritten = { $messages } SIP-berichten zijn onderweg door de router veranderd (velden: { $fields }).
 cev-rewrite-sample = Om { $time } veranderde de router { $fields }: "{ $before }" werd "{ $after }".
-cev-routing-loop = { $messages } pakketten gingen rond in een routeringslus; één ervan is { $copies } keer gezien (TTL { $first_ttl } tot { $last_ttl }) om { $time }.
+cev-routing-loop = { $messages ->
+        [one] { $messages } pakket ging
+       *[other] { $messages } pakketten gingen
+    } rond in een routeringslus; { $messages ->
+        [one] het
+       *[other] één ervan
+    } is { $copies } keer gezien (TTL { $first_ttl } tot { $last_ttl }) om { $time }.
 cev-frame-storm = { $messages } pakketten werden ongewijzigd herhaald op het netwerk (een lus tussen switches of een hub); één ervan is { $copies } keer gezien om { $time }.
 cev-between = Tussen { $source } en { $destination }.
 cev-phone-rang-for-stranger = Toestel { $phone } ging { $calls } keer over voor een beller die niet uw provider is.
@@ -265,6 +271,9 @@ label-why = Waarom
 ## HTML
 
 html-subtitle = SIP-scanners en spookgesprekken
-chart-requests = SIP-verzoeken
+chart-request-count = { $count ->
+        [one] { $count } SIP-verzoek
+       *[other] { $count } SIP-verzoeken
+    }
 chart-ghost-call = spookgesprek
 chart-caption = Staven bovenaan: SIP-verzoeken in de tijd. Eén lijn per kwaadwillende bron, van eerste tot laatste keer gezien. Rode streepjes: spookgesprekken.
