@@ -98,9 +98,10 @@ pub(super) async fn carry_out(
                 (Some(m), None) => format!(" (MAC {m})"),
                 _ => String::new(),
             };
+            let found = finding(&evidence);
             eprintln!(
-                "ghostguard: incident: {source}{who}: {} {} ({}, confidence {}); {what}",
-                inc.kind, inc.code, inc.detector, inc.confidence
+                "ghostguard: incident: {source}{who}: {} {found} ({}, confidence {}); {what}",
+                inc.kind, inc.detector, inc.confidence
             );
             n.offer(Alert {
                 site: site.to_string(),
@@ -109,8 +110,8 @@ pub(super) async fn carry_out(
                 kind: Some(inc.kind.clone()),
                 confidence: Some(inc.confidence),
                 summary: format!(
-                    "{source}{who}: {} {} ({}); {what}",
-                    inc.kind, inc.code, inc.detector
+                    "{source}{who}: {} {found} ({}); {what}",
+                    inc.kind, inc.detector
                 ),
                 time_ms: now_ms(),
                 ban_secs,
@@ -178,6 +179,28 @@ pub(super) async fn carry_out(
 /// What an IPv6 ban covers, in words, when it is not simply the source:
 /// its network (`2001:db8:1:2::/64`), or the address only and why. `None`
 /// for IPv4 and every verdict that is not a ban.
+/// What the evidence found, for a log line or an alert: a signature names
+/// its tool and the matched value (`SIPVicious (user-agent
+/// "friendly-scanner")`), other detectors their code (`auth-failures`).
+/// The value is attacker-chosen: it is the engine's report text (control
+/// characters replaced), cut to 64 characters.
+fn finding(evidence: &ghostguard_engine::Evidence) -> String {
+    let arg = |name: &str| {
+        evidence
+            .args
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    match (evidence.code, arg("tool"), arg("field"), arg("value")) {
+        ("signature", Some(tool), Some(field), Some(value)) => {
+            let value: String = value.chars().take(64).collect();
+            format!("{tool} ({field} \"{value}\")")
+        }
+        (code, ..) => code.to_string(),
+    }
+}
+
 fn ban_scope(verdict: &Verdict) -> Option<String> {
     match verdict {
         Verdict::Ban {
@@ -249,4 +272,36 @@ pub(super) fn status_json(
         "alerts_held": l(&n.stats.held),
         "alerts_failed": l(&n.stats.failed),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use ghostguard_engine::{Evidence, Kind};
+    use ghostguard_packet::Timestamp;
+
+    use super::finding;
+
+    #[test]
+    fn a_finding_names_the_tool_and_value_of_a_signature() {
+        let mut e = Evidence::new("signature", Kind::Scanner, 95, "signature", Timestamp::ZERO);
+        for (n, v) in [
+            ("rule", "sipvicious-ua"),
+            ("tool", "SIPVicious"),
+            ("field", "user-agent"),
+            ("value", "friendly-scanner"),
+        ] {
+            e.args.push((n, v.to_string()));
+        }
+        assert_eq!(finding(&e), "SIPVicious (user-agent \"friendly-scanner\")");
+        e.args.retain(|(n, _)| *n != "value");
+        assert_eq!(finding(&e), "signature", "without the facts, the code");
+        let b = Evidence::new(
+            "bruteforce",
+            Kind::Bruteforce,
+            85,
+            "auth-failures",
+            Timestamp::ZERO,
+        );
+        assert_eq!(finding(&b), "auth-failures");
+    }
 }
