@@ -320,8 +320,14 @@ impl Engine {
                 ev.count = n as u64;
                 ev.last_seen = last.unwrap_or(ev.first_seen);
                 // Unsolicited calls to a phone from outside are abuse when the
-                // trusted servers are known; otherwise context only.
-                ev.confidence = if known && !s.internal { threshold } else { 40 };
+                // trusted servers are known, and so are the calls of a source
+                // already malicious (an infected LAN host that scans and
+                // rings the phones); otherwise context only.
+                ev.confidence = if (known && !s.internal) || s.malicious {
+                    threshold
+                } else {
+                    40
+                };
                 if ev.confidence >= threshold {
                     s.malicious = s.trusted.is_none() && !self.trust.is_allowlisted(s.address);
                     if !s.kinds.contains(&Kind::GhostCall) {

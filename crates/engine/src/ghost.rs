@@ -4,6 +4,13 @@
 //! answers from the callee mark it as ringing (180/183) or answered (2xx).
 //! Which of these are *ghost calls* is decided at the end, when the trusted
 //! servers and the phones are known (see `Engine::finish`).
+//!
+//! A source's ghost calls are abuse on their own (the malicious threshold,
+//! kind `ghost-call`) when it is outside the LAN and the trusted servers
+//! are known (given, or inferred from registrations), and when the source
+//! is malicious for other reasons (an infected LAN host that scans and
+//! rings the phones). Otherwise (a LAN host, or nobody known to trust) they
+//! are context at confidence 40: an internal phone or PBX may call a phone.
 
 use std::net::IpAddr;
 
