@@ -101,7 +101,7 @@ impl SourceState {
             a.first = a.first.min(ts);
             return;
         }
-        if self.user_agents.len() >= MAX_AGENTS && self.user_agents.iter().all(|a| ts >= a.first) {
+        if self.user_agents.len() >= MAX_AGENTS && self.user_agents.iter().all(|a| ts > a.first) {
             return;
         }
         let text = if cut.iter().all(|b| (0x20..0x7f).contains(b)) {
@@ -191,6 +191,26 @@ mod tests {
         let want = ["PolycomVVX", "friendly-scanner", "Z 5.6"];
         assert_eq!(names(&mut one.user_agents), want);
         assert_eq!(names(&mut a.user_agents), want);
+    }
+
+    /// Agents seen at the same packet time are kept by their text, not by
+    /// the order they came in (a sharded analysis sees another order).
+    #[test]
+    fn ties_in_time_keep_the_same_agents_in_any_order() {
+        let names = |order: &[&[u8]]| {
+            let mut st = SourceState::default();
+            for ua in order {
+                st.add_agent(ua, at(7));
+            }
+            st.user_agents.sort();
+            st.user_agents
+                .iter()
+                .map(|a| a.text.clone())
+                .collect::<Vec<_>>()
+        };
+        let want = ["A", "B", "C"];
+        assert_eq!(names(&[b"C", b"B", b"D", b"A"]), want);
+        assert_eq!(names(&[b"A", b"D", b"C", b"B"]), want);
     }
 
     /// A value longer than the report keeps, or with bytes the report

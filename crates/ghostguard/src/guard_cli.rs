@@ -132,11 +132,13 @@ pub enum ListFormat {
 pub fn ban_time(text: &str) -> Result<std::time::Duration, String> {
     let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     let max = ghostguard_firewall::MAX_BAN_TTL;
-    if d.is_zero() || d > max {
+    // humantime's `1y` is 365.25 days: it means the maximum, a year.
+    let year = std::time::Duration::from_secs(31_557_600);
+    if d.is_zero() || d > max.max(year) {
         return Err(format!(
-            "a ban lasts from 1s to {}",
-            humantime::format_duration(max)
+            "a ban lasts from 1s to {} days (1y)",
+            max.as_secs() / 86_400
         ));
     }
-    Ok(d)
+    Ok(d.min(max))
 }

@@ -49,6 +49,7 @@ pub fn config(args: &ConfigArgs) -> Result<ExitCode> {
     let nets = trusted.current();
     if *resolve
         && nets.is_empty()
+        && cfg.mode != Mode::Monitor
         && cfg.trusted_only()
         && cfg.policy == ghostguard_guard::Policy::Enforce
     {

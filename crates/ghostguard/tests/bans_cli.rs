@@ -91,7 +91,14 @@ fn prefix_bans_are_listed_and_lifted_by_any_address_inside() {
     }
 
     // A ban time of zero, or beyond the firewall's maximum (a year).
-    for time in ["0s", "5y"] {
+    // `1y` (humantime: 365.25 days) is the maximum, a year.
+    assert!(
+        run(c, &["add", "203.0.113.10", "--time", "1y"])
+            .status
+            .success()
+    );
+    assert!(run(c, &["del", "203.0.113.10"]).status.success());
+    for time in ["0s", "5y", "366d"] {
         let out = run(c, &["add", "203.0.113.9", "--time", time]);
         assert!(!out.status.success(), "--time {time} was accepted");
         let err = String::from_utf8_lossy(&out.stderr);

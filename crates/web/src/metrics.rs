@@ -48,11 +48,27 @@ type CounterFamily = Family<Labels, Counter>;
 /// `_total`).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// Label pairs, values escaped as the exposition format requires (`\\`,
+/// `\"`, `\n`): `prometheus-client` writes label values as given, and a
+/// site name or list source holding a quote would break the whole scrape.
 fn labels(pairs: &[(&str, &str)]) -> Labels {
     pairs
         .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .map(|(k, v)| ((*k).to_owned(), escape_label(v)))
         .collect()
+}
+
+fn escape_label(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn i(v: u64) -> i64 {

@@ -476,6 +476,15 @@ async fn metrics_name_what_the_issue_asks(a: App) {
         })
         .await
         .unwrap();
+    // A site name with a quote and a backslash (a write token may choose
+    // one): escaped in the labels, so the scrape stays parseable.
+    let odd = serde_json::json!({"ip": "198.51.100.78", "site": "lab\"x\\y"});
+    let r = send(
+        &a.router,
+        bearer("POST", "/api/v1/bans", RW_TOKEN, Some(odd)),
+    )
+    .await;
+    assert!(r.status().is_success(), "{}", r.status());
     let r = send(&a.router, bearer("GET", "/metrics", RO_TOKEN, None)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
@@ -501,6 +510,7 @@ async fn metrics_name_what_the_issue_asks(a: App) {
         "ghostguard_engine_decode_errors_total{site=\"edge\"} 3",
         "ghostguard_guard_stat{site=\"edge\",name=\"ban_latency_max_us\"} 1200",
         "ghostguard_store_schema_version{backend=",
+        "ghostguard_bans_active{site=\"lab\\\"x\\\\y\",origin=\"manual\"} 1",
         "# EOF",
     ] {
         assert!(text.contains(want), "missing {want} in\n{text}");

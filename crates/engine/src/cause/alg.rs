@@ -246,7 +246,12 @@ impl AlgWatch {
         let Some(cseq) = ctx.cseq.as_ref() else {
             return;
         };
-        if !matches!(cseq.method, Method::Invite | Method::Register) {
+        // A request whose start line names another method than its CSeq
+        // is malformed, and a sharded analysis routes it by its start line
+        // (`Engine::concerns_alg`): leave it out, with any thread count.
+        if !matches!(cseq.method, Method::Invite | Method::Register)
+            || ctx.method.is_some_and(|m| m != cseq.method)
+        {
             return;
         }
         // Only messages with something an ALG rewrites. Presence is enough

@@ -182,8 +182,9 @@ pub(super) async fn carry_out(
 /// What the evidence found, for a log line or an alert: a signature names
 /// its tool and the matched value (`SIPVicious (user-agent
 /// "friendly-scanner")`), other detectors their code (`auth-failures`).
-/// The value is attacker-chosen: it is the engine's report text (control
-/// characters replaced), cut to 64 characters.
+/// The value is attacker-chosen: the engine's report text (control
+/// characters replaced), cut to 64 characters and escaped (`\"`, `\u{202e}`)
+/// so it can neither end the quotes nor reorder or split the line.
 fn finding(evidence: &ghostguard_engine::Evidence) -> String {
     let arg = |name: &str| {
         evidence
@@ -195,7 +196,7 @@ fn finding(evidence: &ghostguard_engine::Evidence) -> String {
     match (evidence.code, arg("tool"), arg("field"), arg("value")) {
         ("signature", Some(tool), Some(field), Some(value)) => {
             let value: String = value.chars().take(64).collect();
-            format!("{tool} ({field} \"{value}\")")
+            format!("{tool} ({field} \"{}\")", value.escape_debug())
         }
         (code, ..) => code.to_string(),
     }
@@ -293,6 +294,14 @@ mod tests {
             e.args.push((n, v.to_string()));
         }
         assert_eq!(finding(&e), "SIPVicious (user-agent \"friendly-scanner\")");
+        e.args.retain(|(n, _)| *n != "value");
+        e.args
+            .push(("value", "x\") (bruteforce\u{202e}\u{2028}".to_string()));
+        assert_eq!(
+            finding(&e),
+            "SIPVicious (user-agent \"x\\\") (bruteforce\\u{202e}\\u{2028}\")",
+            "quotes and format or separator characters are escaped"
+        );
         e.args.retain(|(n, _)| *n != "value");
         assert_eq!(finding(&e), "signature", "without the facts, the code");
         let b = Evidence::new(

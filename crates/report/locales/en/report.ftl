@@ -153,14 +153,11 @@ remedy-shorten-register-interval = Make the phones re-register more often than t
 remedy-restart-equipment = Restart the network equipment, then the phones, base stations and computers, so that no stale connections remain.
 remedy-replace-router = If SIP ALG or hardware NAT cannot be switched off, or the modem or router is old (common with older modems from the internet provider), replace it with one that handles VoIP properly.
 remedy-change-guessed-password = Change the password of the account whose password was guessed, now: the attacker can register as it and make calls at your cost. Give every SIP account a long random password.
-remedy-change-guessed-password-at = Change the password of { $count ->
-        [one] account
-       *[other] accounts
-    } { $targets } now: the attacker guessed it and can register as { $count ->
-        [one] that account
-       *[other] those accounts
+remedy-change-guessed-password-at = { $count ->
+        [one] Change the password of account { $targets } now: the attacker guessed it and can register as that account
+       *[other] Change the passwords of accounts { $targets } now: the attacker guessed them and can register as those accounts
     } and make calls at your cost. Give every SIP account a long random password.
-remedy-check-toll-fraud = Someone from outside tried to call international or premium-rate numbers through you: check the call records at your provider or PBX for calls you do not recognise, and ask the provider to block or cap international and premium-rate calls.
+remedy-check-toll-fraud = Someone tried to call international or premium-rate numbers through you: check the call records at your provider or PBX for calls you do not recognise, and ask the provider to block or cap international and premium-rate calls.
 remedy-fix-loop = Look for a loop in the network: a cable between two ports of the same switch, two switches connected twice, an old hub, or too many switches in a chain. Remove it, and switch spanning tree (STP) on where the switches support it.
 remedy-isolate-phone-test = To test, connect the phone alone, directly to the firewall, with nothing else on the network. If the ghost calls stop, the cause is elsewhere in the network.
 

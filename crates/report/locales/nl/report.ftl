@@ -153,11 +153,11 @@ remedy-shorten-register-interval = Laat de toestellen zich vaker opnieuw aanmeld
 remedy-restart-equipment = Herstart de netwerkapparatuur en daarna de toestellen, basisstations en computers, zodat er geen oude verbindingen blijven hangen.
 remedy-replace-router = Kan SIP ALG of hardware-NAT niet uit, of is het modem of de router oud (vaak bij oudere modems van de internetprovider), vervang het apparaat dan door een exemplaar dat VoIP goed ondersteunt.
 remedy-change-guessed-password = Verander nu het wachtwoord van het account waarvan het wachtwoord geraden is: de aanvaller kan zich ermee aanmelden en op uw kosten bellen. Geef elk SIP-account een lang, willekeurig wachtwoord.
-remedy-change-guessed-password-at = Verander nu het wachtwoord van { $count ->
-        [one] account
-       *[other] de accounts
-    } { $targets }: de aanvaller heeft het geraden en kan zich ermee aanmelden en op uw kosten bellen. Geef elk SIP-account een lang, willekeurig wachtwoord.
-remedy-check-toll-fraud = Iemand van buiten probeerde via u naar buitenlandse of betaalnummers te bellen: controleer de gespreksoverzichten bij uw provider of in uw telefooncentrale op gesprekken die u niet kent, en vraag de provider om bellen naar het buitenland en naar betaalnummers te blokkeren of te begrenzen.
+remedy-change-guessed-password-at = { $count ->
+        [one] Verander nu het wachtwoord van account { $targets }: de aanvaller heeft het geraden
+       *[other] Verander nu de wachtwoorden van de accounts { $targets }: de aanvaller heeft ze geraden
+    } en kan zich ermee aanmelden en op uw kosten bellen. Geef elk SIP-account een lang, willekeurig wachtwoord.
+remedy-check-toll-fraud = Iemand probeerde via u naar buitenlandse of betaalnummers te bellen: controleer de gespreksoverzichten bij uw provider of in uw telefooncentrale op gesprekken die u niet kent, en vraag de provider om bellen naar het buitenland en naar betaalnummers te blokkeren of te begrenzen.
 remedy-fix-loop = Zoek naar een lus in het netwerk: een kabel tussen twee poorten van dezelfde switch, twee switches die dubbel verbonden zijn, een oude hub, of te veel switches achter elkaar. Haal de lus weg en zet spanning tree (STP) aan op switches die dat kunnen.
 remedy-isolate-phone-test = Test het zo: sluit het toestel als enige apparaat rechtstreeks aan op de firewall. Stoppen de spookbelletjes dan, dan zit de oorzaak ergens anders in het netwerk.
 
