@@ -631,7 +631,6 @@ fn record_into(
             return;
         }
         st.reported = true;
-        st.reported_confidence = st.max_confidence;
         if let Some(c) = st.reported_kinds.get_mut(kind) {
             *c = hit.confidence;
         }

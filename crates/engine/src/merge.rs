@@ -136,7 +136,6 @@ fn merge_source(a: &mut SourceState, b: SourceState) {
     }
     a.max_confidence = a.max_confidence.max(b.max_confidence);
     a.reported |= b.reported;
-    a.reported_confidence = a.reported_confidence.max(b.reported_confidence);
     for (x, y) in a.reported_kinds.iter_mut().zip(b.reported_kinds) {
         *x = (*x).max(y);
     }

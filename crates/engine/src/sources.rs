@@ -57,14 +57,11 @@ pub(crate) struct SourceState {
     pub max_confidence: u8,
     /// An incident was already emitted for this source.
     pub reported: bool,
-    /// The confidence of the last incident emitted: a stronger piece of
-    /// evidence later emits another (a source spared at 80 that then shows
-    /// a named tool at 95 is judged again).
-    pub reported_confidence: u8,
     /// The confidence of the strongest incident emitted per kind of abuse
     /// (indexed by [`crate::Kind`] as `usize`): a source already reported
     /// that shows another kind (a scanner that goes on to guess passwords)
-    /// or a stronger sign of one (the guess that succeeded) emits another.
+    /// or a stronger sign of one (the guess that succeeded, or a source
+    /// spared at 80 that then shows a named tool at 95) emits another.
     pub reported_kinds: [u8; Kind::ALL.len()],
 }
 
