@@ -210,13 +210,23 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
                 // The adapter deletes every element overlapping what goes
                 // (a wider ban merged with it too): put back the bans
                 // still in force there.
+                // Only what `bans add` would take: a row written by another
+                // tool (a network holding a protected phone, a private
+                // network) stays out, and cannot sink the others' batch.
+                let fixed: Vec<ipnet::IpNet> = TrustedServers::new(&cfg)?.current();
                 let again: Vec<fw::Ban> = rt
                     .block_on(store.active_bans(&site, now))?
                     .into_iter()
                     .filter(|b| gone.iter().any(|g| g.overlaps(b.ip)))
-                    .map(|b| fw::Ban {
-                        net: b.ip.net(),
-                        ttl: fw::ttl_left(b.expires_at, now),
+                    .filter(|b| {
+                        ghostguard_web::ban::bannable(b.ip.addr())
+                            && never_banned(&cfg, &fixed, b.ip).is_none()
+                    })
+                    .filter_map(|b| {
+                        Some(fw::Ban {
+                            net: fw::ban_net(fw::Step::Ban, b.ip.net()).ok()?,
+                            ttl: fw::ttl_left(b.expires_at, now),
+                        })
                     })
                     .collect();
                 let mut nft = fw::Nft::new();

@@ -54,34 +54,40 @@ pub fn bannable(ip: IpAddr) -> bool {
         }
 }
 
+/// The network a ban of `target` puts in the firewall, or why it may not
+/// be banned from here: loopback, unspecified, multicast and broadcast
+/// addresses, networks the firewall does not take, and networks of private,
+/// unique-local or link-local addresses (they would cut off a LAN; bannable
+/// networks, /48 and longer, lie inside such a range or outside all of
+/// them). A single private address may be banned: an infected PC.
+fn checked(target: BanTarget) -> Result<ipnet::IpNet, String> {
+    if !bannable(target.addr()) {
+        return Err(format!(
+            "{target} cannot be banned (loopback, unspecified, multicast or broadcast)"
+        ));
+    }
+    let net = ban_net(Step::Ban, target.net()).map_err(|e| match e {
+        ghostguard_firewall::FirewallError::Unbannable { net, why, .. } => {
+            format!("{net} cannot be banned: {why}")
+        }
+        other => other.to_string(),
+    })?;
+    if net.prefix_len() < net.max_prefix_len() && ghostguard_engine::net::is_private(net.network())
+    {
+        return Err(format!(
+            "{net} cannot be banned: a network of private addresses (a LAN)"
+        ));
+    }
+    Ok(net)
+}
+
 /// Records a ban by `actor`, then applies it.
 ///
 /// # Errors
 /// [`WebError::BadRequest`] for an address that cannot be banned or a
 /// duration over the firewall's maximum; store errors.
 pub async fn add(st: &AppState, actor: &str, req: BanRequest) -> Result<BanChange, WebError> {
-    if !bannable(req.ip.addr()) {
-        return Err(WebError::BadRequest(format!(
-            "{} cannot be banned (loopback, unspecified, multicast or broadcast)",
-            req.ip
-        )));
-    }
-    let net = ban_net(Step::Ban, req.ip.net()).map_err(|e| match e {
-        ghostguard_firewall::FirewallError::Unbannable { net, why, .. } => {
-            WebError::BadRequest(format!("{net} cannot be banned: {why}"))
-        }
-        other => WebError::BadRequest(other.to_string()),
-    })?;
-    // A network of private, unique-local or link-local addresses would cut
-    // off a LAN (bannable networks, /48 and longer, lie inside such a range
-    // or outside all of them). A single private address may be banned: an
-    // infected PC found by the guard.
-    if net.prefix_len() < net.max_prefix_len() && ghostguard_engine::net::is_private(net.network())
-    {
-        return Err(WebError::BadRequest(format!(
-            "{net} cannot be banned: a network of private addresses (a LAN)"
-        )));
-    }
+    let net = checked(req.ip).map_err(WebError::BadRequest)?;
     if req.duration.is_some_and(|d| d.is_zero() || d > MAX_BAN_TTL) {
         return Err(WebError::BadRequest(format!(
             "the ban time must be between 1s and {}",
@@ -143,9 +149,14 @@ pub async fn lift(
             .await?
             .into_iter()
             .filter(|b| gone.iter().any(|g| g.overlaps(b.ip)))
-            .map(|b| ghostguard_firewall::Ban {
-                net: b.ip.net(),
-                ttl: ghostguard_firewall::ttl_left(b.expires_at, now),
+            // Only what a ban from here may put in the firewall: a row
+            // written by another tool (a private network) stays out, and
+            // cannot sink the batch of the others.
+            .filter_map(|b| {
+                Some(ghostguard_firewall::Ban {
+                    net: checked(b.ip).ok()?,
+                    ttl: ghostguard_firewall::ttl_left(b.expires_at, now),
+                })
             })
             .collect()
     } else {

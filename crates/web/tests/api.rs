@@ -410,6 +410,33 @@ async fn api_filters_and_bans_with_tokens(a: App) {
     assert!(a.fw.lock().unwrap().is_banned(ip("2001:db8:66:2::1")));
     assert_eq!(lift(&a, "2001:db8:66:2::%2F64").await["changed"], true);
     assert!(!a.fw.lock().unwrap().is_banned(ip("2001:db8:66:2::1")));
+    // Lifting a ban puts back the rows still in force around it, but never
+    // one the API would refuse (a private network written by another tool).
+    let now = ghostguard_web::clock::now_ms();
+    a.store
+        .record_ban(&ghostguard_store::NewBan {
+            site: "office".into(),
+            ip: "fd12:3456:789a:1::/64".parse().unwrap(),
+            reason: "another tool".into(),
+            origin: ghostguard_store::BanOrigin::Import,
+            actor: "test".into(),
+            created_at: now,
+            expires_at: Some(now + 3_600_000),
+        })
+        .await
+        .unwrap();
+    let one = serde_json::json!({"ip": "fd12:3456:789a:1::9", "duration": "1h"});
+    let r = send(
+        &a.router,
+        bearer("POST", "/api/v1/bans", RW_TOKEN, Some(one)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(lift(&a, "fd12:3456:789a:1::9").await["changed"], true);
+    assert!(
+        !a.fw.lock().unwrap().is_banned(ip("fd12:3456:789a:1::77")),
+        "the private network row was put in the firewall"
+    );
     // Too wide: an IPv4 network, an IPv6 network wider than /48, nonsense.
     for wide in [
         "198.51.100.0/24",
