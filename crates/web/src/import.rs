@@ -126,19 +126,12 @@ pub async fn fetch(source: &str) -> Result<String, ImportError> {
 }
 
 /// Private, shared (RFC 6598), link-local and unique-local (RFC 4193)
-/// addresses: another site's list should not cut off our own networks.
+/// addresses (IPv4-mapped ones as the IPv4 address they carry): another
+/// site's list should not cut off our own networks. The engine's rule, also
+/// used by the API ([`crate::ban`]); loopback, which it counts too, is
+/// refused before as not bannable.
 fn private(ip: IpAddr) -> bool {
-    // `::ffff:192.168.1.10` is the IPv4 address it carries.
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_private() || v4.is_link_local() || (o[0] == 100 && (64..128).contains(&o[1]))
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments()[0];
-            (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80
-        }
-    }
+    ghostguard_engine::net::is_private(ip)
 }
 
 /// Imports the list `text` (read from `source`) into `store`, and into
