@@ -18,7 +18,7 @@ use crate::finding::{Args, Evidence, Hit, Kind, push_arg};
 use crate::ghost::Calls;
 use crate::net::{PrefixList, canonical, is_private};
 use crate::rules::Rules;
-use crate::sources::Sources;
+use crate::sources::{SourceState, Sources};
 use crate::trust::Trust;
 
 /// One input: a datagram and what the SIP parser made of it.
@@ -164,7 +164,7 @@ impl Engine {
                 .map(|t| detector::all(t, &rules, cap))
                 .collect(),
             peer_nets: cfg.peers.iter().map(|p| p.net).collect(),
-            sources: Sources::with_keep(cap, |s| s.reported),
+            sources: Sources::with_keep(cap, SourceState::reported),
             hits: Vec::new(),
             scratch: Vec::new(),
             actions: VecDeque::new(),
@@ -528,7 +528,7 @@ impl Engine {
     #[must_use]
     pub fn standing(&self, ip: IpAddr) -> u8 {
         match self.sources.peek(&canonical(ip)) {
-            Some(s) if s.reported => 2,
+            Some(s) if s.reported() => 2,
             Some(s) if !s.evidence.is_empty() => 1,
             _ => 0,
         }
@@ -630,7 +630,6 @@ fn record_into(
         if trust.is_trusted(hit.source) || trust.is_allowlisted(hit.source) {
             return;
         }
-        st.reported = true;
         if let Some(c) = st.reported_kinds.get_mut(kind) {
             *c = hit.confidence;
         }

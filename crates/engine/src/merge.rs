@@ -135,7 +135,6 @@ fn merge_source(a: &mut SourceState, b: SourceState) {
         merge_evidence(&mut a.evidence, e);
     }
     a.max_confidence = a.max_confidence.max(b.max_confidence);
-    a.reported |= b.reported;
     for (x, y) in a.reported_kinds.iter_mut().zip(b.reported_kinds) {
         *x = (*x).max(y);
     }

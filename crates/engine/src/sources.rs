@@ -55,8 +55,6 @@ pub(crate) struct SourceState {
     pub user_agents: Vec<Agent>,
     pub evidence: Vec<Evidence>,
     pub max_confidence: u8,
-    /// An incident was already emitted for this source.
-    pub reported: bool,
     /// The confidence of the strongest incident emitted per kind of abuse
     /// (indexed by [`crate::Kind`] as `usize`): a source already reported
     /// that shows another kind (a scanner that goes on to guess passwords)
@@ -66,6 +64,12 @@ pub(crate) struct SourceState {
 }
 
 impl SourceState {
+    /// An incident was already emitted for this source (every incident's
+    /// confidence is at least the malicious threshold, 1 or more).
+    pub(crate) fn reported(&self) -> bool {
+        self.reported_kinds.iter().any(|&c| c > 0)
+    }
+
     pub(crate) fn touch(&mut self, ts: Timestamp) {
         if self.messages == 0 || ts < self.first {
             self.first = ts;
