@@ -95,6 +95,26 @@ fn redact(url: &str) -> String {
     ghostguard_store::RedactedUrl::new(url).as_str().to_string()
 }
 
+/// The network a ban of `ip` by `bans` puts in the kernel, or why not:
+/// what `bans add` refuses, and what a lift leaves out when it puts the
+/// surrounding bans back (loopback, multicast and the like, networks the
+/// firewall does not take, and what the config never bans).
+fn checked(
+    cfg: &ghostguard_guard::GuardConfig,
+    trusted: &[ipnet::IpNet],
+    ip: ghostguard_store::BanTarget,
+    config: &std::path::Path,
+) -> Result<ipnet::IpNet> {
+    if !ghostguard_web::ban::bannable(ip.addr()) {
+        anyhow::bail!("{ip} cannot be banned (loopback, unspecified, multicast or broadcast)");
+    }
+    let net = fw::ban_net(fw::Step::Ban, ip.net())?;
+    if let Some(why) = never_banned(cfg, trusted, ip) {
+        anyhow::bail!("{ip} is {why} in {}: not banned", config.display());
+    }
+    Ok(net)
+}
+
 pub fn bans(args: &BansArgs) -> Result<ExitCode> {
     let cfg = load_config(&args.config)?;
     let site = cfg.site().to_string();
@@ -157,16 +177,8 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
         }
         BansAction::Add { ip, time, reason } => {
             let ttl: Duration = *time;
-            if !ghostguard_web::ban::bannable(ip.addr()) {
-                anyhow::bail!(
-                    "{ip} cannot be banned (loopback, unspecified, multicast or broadcast)"
-                );
-            }
-            fw::ban_net(fw::Step::Ban, ip.net())?;
             let fixed: Vec<ipnet::IpNet> = TrustedServers::new(&cfg)?.current();
-            if let Some(why) = never_banned(&cfg, &fixed, *ip) {
-                anyhow::bail!("{ip} is {why} in {}: not banned", args.config.display());
-            }
+            checked(&cfg, &fixed, *ip, &args.config)?;
             let now = now_ms();
             let rec = rt.block_on(store.record_ban(&NewBan {
                 site,
@@ -218,13 +230,9 @@ pub fn bans(args: &BansArgs) -> Result<ExitCode> {
                     .block_on(store.active_bans(&site, now))?
                     .into_iter()
                     .filter(|b| gone.iter().any(|g| g.overlaps(b.ip)))
-                    .filter(|b| {
-                        ghostguard_web::ban::bannable(b.ip.addr())
-                            && never_banned(&cfg, &fixed, b.ip).is_none()
-                    })
                     .filter_map(|b| {
                         Some(fw::Ban {
-                            net: fw::ban_net(fw::Step::Ban, b.ip.net()).ok()?,
+                            net: checked(&cfg, &fixed, b.ip, &args.config).ok()?,
                             ttl: fw::ttl_left(b.expires_at, now),
                         })
                     })
